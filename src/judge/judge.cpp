@@ -1,0 +1,110 @@
+#include "judge/judge.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sys/stat.h>
+#include <thread>
+
+#include "fmt/format.h"
+#include "judge/checker.h"
+#include "judge/prover.h"
+
+namespace aethel::judge {
+namespace {
+
+std::uint64_t default_budget_of(const Options& options) {
+  return options.default_budget.value_or(options.limits.budget_default);
+}
+
+unsigned thread_count(const Options& options, std::size_t work_items) {
+  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+  threads = std::max(threads, 1u);
+  return static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(work_items, 1)));
+}
+
+}  // namespace
+
+Checked<std::string> read_program_file(const std::string& path, const Limits& limits) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return refuse(ErrorCode::kIo, {0, 0},
+                  fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return refuse(ErrorCode::kIo, {0, 0}, fmt::format("'{}' is not a regular file", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return refuse(ErrorCode::kIo, {0, 0},
+                  fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  }
+  // Read one byte past the limit so that an oversize file is refused without
+  // loading it whole.
+  std::string text(limits.source_bytes_max + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > limits.source_bytes_max) {
+    return refuse(ErrorCode::kLimit, {1, 1},
+                  fmt::format("program is larger than the limit of {} bytes",
+                              limits.source_bytes_max));
+  }
+  return text;
+}
+
+FileReport judge_source(std::string file, std::string_view source, const Options& options) {
+  FileReport report;
+  report.file = std::move(file);
+  auto checked = parse_and_check(source, options.limits, default_budget_of(options));
+  if (!checked) {
+    report.error = checked.error();
+    return report;
+  }
+  report.warnings = std::move(checked->warnings);
+  for (const auto& unit : checked->units) report.results.push_back(prove_unit(unit));
+  return report;
+}
+
+std::vector<FileReport> judge_files(const std::vector<std::string>& paths, const Options& options) {
+  std::vector<FileReport> reports(paths.size());
+  std::vector<std::optional<CheckedProgram>> programs(paths.size());
+  struct Task {
+    std::size_t file;
+    std::size_t unit;
+  };
+  std::vector<Task> tasks;
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    reports[f].file = paths[f];
+    auto text = read_program_file(paths[f], options.limits);
+    if (!text) {
+      reports[f].error = text.error();
+      continue;
+    }
+    auto checked = parse_and_check(*text, options.limits, default_budget_of(options));
+    if (!checked) {
+      reports[f].error = checked.error();
+      continue;
+    }
+    reports[f].warnings = std::move(checked->warnings);
+    reports[f].results.resize(checked->units.size());
+    for (std::size_t u = 0; u < checked->units.size(); ++u) tasks.push_back({f, u});
+    programs[f].emplace(std::move(*checked));
+  }
+
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next.fetch_add(1); i < tasks.size(); i = next.fetch_add(1)) {
+      const Task& task = tasks[i];
+      reports[task.file].results[task.unit] = prove_unit(programs[task.file]->units[task.unit]);
+    }
+  };
+  const unsigned threads = thread_count(options, tasks.size());
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  pool.clear();
+  return reports;
+}
+
+}  // namespace aethel::judge

@@ -1,0 +1,479 @@
+#include "judge/prover.h"
+
+#include <z3++.h>
+
+#include <functional>
+#include <limits>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/assert.h"
+#include "fmt/format.h"
+
+namespace aethel::judge {
+namespace {
+
+using ast::Expr;
+using ast::ExprKind;
+
+constexpr const char* kInt64Max = "9223372036854775807";
+constexpr const char* kInt64Min = "-9223372036854775808";
+
+enum class Scope { kGuard, kVerify };  // in guard, `X` means the value before
+
+enum class Outcome { kSat, kUnsat, kUnknown };
+
+// A refutation found by a check: which condition failed, and a model.
+struct Failure {
+  Reason reason;
+  FailedCondition failed;
+  std::size_t intent;  // which intent's names the counterexample shows; npos for all
+};
+
+struct Divisor {
+  z3::expr value;
+  const ast::Condition* condition;
+};
+
+// The Z3 terms of one intent: a constant for every value before, and for
+// every value after that an effect sets (the others keep their value).
+class IntentEncoding {
+ public:
+  IntentEncoding(z3::context& context, const CheckedIntent& intent, std::string prefix)
+      : context_(context), intent_(intent), prefix_(std::move(prefix)) {
+    for (const auto& name : intent.names) {
+      pre_.push_back(constant(prefix_ + "old_" + name.name, name.type));
+      post_.push_back(name.effect ? constant(prefix_ + name.name, name.type) : pre_.back());
+    }
+  }
+
+  const CheckedIntent& intent() const { return intent_; }
+  const std::string& prefix() const { return prefix_; }
+  const z3::expr& pre(std::size_t i) const { return pre_[i]; }
+  const z3::expr& post(std::size_t i) const { return post_[i]; }
+
+  // Every value before the transition lies in its type's range.
+  z3::expr pre_ranges() const {
+    z3::expr all = context_.bool_val(true);
+    for (std::size_t i = 0; i < pre_.size(); ++i) all = all && in_range(pre_[i], intent_.names[i].type);
+    return all;
+  }
+
+  z3::expr in_range(const z3::expr& value, ValueType type) const {
+    switch (type) {
+      case ValueType::kBool: return context_.bool_val(true);
+      case ValueType::kBalance:
+      case ValueType::kAmount:
+        return value >= context_.int_val(0) && value <= context_.int_val(kInt64Max);
+      case ValueType::kInt:
+      case ValueType::kAccount:
+        return value >= context_.int_val(kInt64Min) && value <= context_.int_val(kInt64Max);
+    }
+    return context_.bool_val(true);
+  }
+
+  // The effects as definitions of the values after: each such value is set
+  // exactly once, from values before only, so any state before extends.
+  z3::expr effect_definitions() {
+    z3::expr all = context_.bool_val(true);
+    for (std::size_t i = 0; i < intent_.names.size(); ++i) {
+      if (!intent_.names[i].effect) continue;
+      const auto& effect = intent_.syntax->verify[*intent_.names[i].effect];
+      all = all && (post_[i] == term(effect.right, Scope::kVerify));
+    }
+    return all;
+  }
+
+  z3::expr condition(const ast::Condition& condition, Scope scope) {
+    const z3::expr left = term(condition.left, scope);
+    const z3::expr right = term(condition.right, scope);
+    switch (condition.relation) {
+      case ast::Relation::kEq: return left == right;
+      case ast::Relation::kNe: return left != right;
+      case ast::Relation::kLt: return left < right;
+      case ast::Relation::kLe: return left <= right;
+      case ast::Relation::kGt: return left > right;
+      case ast::Relation::kGe: return left >= right;
+    }
+    AETHEL_ASSERT(false);
+  }
+
+  // The divisors of a condition in evaluation order (operands before the
+  // operator that uses them).
+  void divisors(const ast::Condition& condition, Scope scope, std::vector<Divisor>& out) {
+    collect_divisors(condition.left, scope, condition, out);
+    collect_divisors(condition.right, scope, condition, out);
+  }
+
+  z3::expr term(const Expr& expr, Scope scope) {
+    switch (expr.kind) {
+      case ExprKind::kName: {
+        const NameRef ref = intent_.resolve(expr.text);
+        return (scope == Scope::kGuard || ref.old) ? pre_[ref.index] : post_[ref.index];
+      }
+      case ExprKind::kInteger: return context_.int_val(expr.text.c_str());
+      case ExprKind::kBool: return context_.bool_val(expr.bool_value);
+      case ExprKind::kNegate: return -term(*expr.left, scope);
+      case ExprKind::kAdd: return term(*expr.left, scope) + term(*expr.right, scope);
+      case ExprKind::kSub: return term(*expr.left, scope) - term(*expr.right, scope);
+      case ExprKind::kMul: return term(*expr.left, scope) * term(*expr.right, scope);
+      case ExprKind::kDiv: return truncated_div(term(*expr.left, scope), term(*expr.right, scope));
+      case ExprKind::kMod: {
+        const z3::expr dividend = term(*expr.left, scope);
+        const z3::expr divisor = term(*expr.right, scope);
+        return dividend - divisor * truncated_div(dividend, divisor);
+      }
+    }
+    AETHEL_ASSERT(false);
+  }
+
+ private:
+  z3::expr constant(const std::string& name, ValueType type) {
+    return type == ValueType::kBool ? context_.bool_const(name.c_str())
+                                    : context_.int_const(name.c_str());
+  }
+
+  // C semantics: the quotient truncates toward zero. SMT-LIB's `div` floors
+  // for a positive divisor, so divide magnitudes and restore the sign.
+  z3::expr truncated_div(const z3::expr& dividend, const z3::expr& divisor) {
+    const z3::expr zero = context_.int_val(0);
+    const z3::expr magnitude = z3::abs(dividend) / z3::abs(divisor);
+    return z3::ite((dividend >= zero) == (divisor > zero), magnitude, -magnitude);
+  }
+
+  void collect_divisors(const Expr& expr, Scope scope, const ast::Condition& condition,
+                        std::vector<Divisor>& out) {
+    if (expr.left) collect_divisors(*expr.left, scope, condition, out);
+    if (expr.right) collect_divisors(*expr.right, scope, condition, out);
+    if (expr.kind == ExprKind::kDiv || expr.kind == ExprKind::kMod) {
+      out.push_back(Divisor{term(*expr.right, scope), &condition});
+    }
+  }
+
+  z3::context& context_;
+  const CheckedIntent& intent_;
+  std::string prefix_;
+  std::vector<z3::expr> pre_;
+  std::vector<z3::expr> post_;
+};
+
+// Runs the checks of one unit in one fresh Z3 context, spending at most the
+// unit's budget of work units across all its queries.
+class UnitProver {
+ public:
+  explicit UnitProver(const CheckedUnit& unit, std::vector<std::string>* queries = nullptr)
+      : unit_(unit), solver_(context_), queries_(queries) {
+    z3::params params(context_);
+    params.set("random_seed", 0u);
+    params.set("model", true);
+    solver_.set(params);
+    const bool batch = unit.kind == UnitKind::kBatch;
+    for (const auto& intent : unit.intents) {
+      encodings_.emplace_back(context_, intent, batch ? intent.syntax->name + "." : "");
+    }
+  }
+
+  UnitResult run() {
+    UnitResult result;
+    result.name = unit_.name;
+    result.kind = unit_.kind;
+    std::optional<Failure> failure = prove_all();
+    result.work = work_;
+    result.difficulty = difficulty_of(work_, unit_.span.end - unit_.span.begin);
+    if (out_of_budget_) {
+      result.verdict = Verdict::kUnknown;
+      result.reason = Reason::kBudget;
+      result.note = fmt::format("the budget of {} work units ran out during the {} check",
+                                unit_.budget, stage_);
+      return result;
+    }
+    if (!failure) {
+      result.verdict = Verdict::kProved;
+      return result;
+    }
+    result.verdict = Verdict::kRefuted;
+    result.reason = failure->reason;
+    result.failed = failure->failed;
+    if (model_) result.counterexample = counterexample(failure->intent);
+    return result;
+  }
+
+ private:
+  std::optional<Failure> prove_all() {
+    const bool batch = unit_.kind == UnitKind::kBatch;
+    for (std::size_t i = 0; i < encodings_.size(); ++i) {
+      solver_.push();
+      auto failure = prove_intent(i, /*with_conservation=*/!batch);
+      solver_.pop();
+      if (failure || out_of_budget_) return failure;
+    }
+    if (!batch) return std::nullopt;
+    // Money may leave one intent of a batch and arrive in another: the sum
+    // over the whole batch must be zero, with every intent's guard and effects.
+    for (auto& encoding : encodings_) assert_base(encoding, /*with_guard=*/true);
+    stage_ = "conservation";
+    return check_conservation(encodings_, npos);
+  }
+
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  void assert_base(IntentEncoding& encoding, bool with_guard) {
+    solver_.add(encoding.pre_ranges());
+    solver_.add(encoding.effect_definitions());
+    if (!with_guard) return;
+    for (const auto& condition : encoding.intent().syntax->guard) {
+      solver_.add(encoding.condition(condition, Scope::kGuard));
+    }
+  }
+
+  std::optional<Failure> prove_intent(std::size_t index, bool with_conservation) {
+    IntentEncoding& encoding = encodings_[index];
+    const ast::Intent& syntax = *encoding.intent().syntax;
+    assert_base(encoding, /*with_guard=*/false);
+
+    stage_ = "guard satisfiability";
+    if (auto failure = check_guard_satisfiable(encoding, index); failure || out_of_budget_) {
+      return failure;
+    }
+    stage_ = "division";
+    if (auto failure = check_guard_divisions(encoding, index); failure || out_of_budget_) {
+      return failure;
+    }
+    std::vector<Divisor> divisors;
+    for (const auto& condition : syntax.verify) encoding.divisors(condition, Scope::kVerify, divisors);
+    std::vector<Candidate> candidates;
+    for (auto& divisor : divisors) {
+      candidates.push_back({divisor.value == context_.int_val(0), divisor.condition});
+    }
+    if (auto failure = first_satisfiable(candidates, Reason::kDivisionByZero, index);
+        failure || out_of_budget_) {
+      return failure;
+    }
+
+    stage_ = "obligation";
+    candidates.clear();
+    for (std::size_t i = 0; i < syntax.verify.size(); ++i) {
+      if (encoding.intent().verify_is_effect[i]) continue;
+      candidates.push_back({!encoding.condition(syntax.verify[i], Scope::kVerify), &syntax.verify[i]});
+    }
+    if (auto failure = first_satisfiable(candidates, Reason::kObligation, index);
+        failure || out_of_budget_) {
+      return failure;
+    }
+
+    stage_ = "range";
+    candidates.clear();
+    for (std::size_t i = 0; i < syntax.verify.size(); ++i) {
+      if (!encoding.intent().verify_is_effect[i]) continue;
+      const NameRef target = encoding.intent().resolve(syntax.verify[i].left.text);
+      const ValueType type = encoding.intent().names[target.index].type;
+      if (!is_numeric(type)) continue;
+      candidates.push_back({!encoding.in_range(encoding.post(target.index), type), &syntax.verify[i]});
+    }
+    if (auto failure = first_satisfiable(candidates, Reason::kRange, index);
+        failure || out_of_budget_) {
+      return failure;
+    }
+
+    if (!with_conservation) return std::nullopt;
+    stage_ = "conservation";
+    return check_conservation(std::span<IntentEncoding>(&encoding, 1), index);
+  }
+
+  std::optional<Failure> check_guard_satisfiable(IntentEncoding& encoding, std::size_t index) {
+    const auto& guard = encoding.intent().syntax->guard;
+    std::vector<z3::expr> conditions;
+    z3::expr all = context_.bool_val(true);
+    for (const auto& condition : guard) {
+      conditions.push_back(encoding.condition(condition, Scope::kGuard));
+      all = all && conditions.back();
+    }
+    const Outcome outcome = check(all);
+    if (outcome != Outcome::kUnsat) return std::nullopt;
+    model_.reset();
+    // Name the first condition at which the guard becomes unsatisfiable.
+    solver_.push();
+    for (std::size_t i = 0; i < guard.size(); ++i) {
+      const Outcome prefix = check(conditions[i]);
+      if (out_of_budget_) break;
+      if (prefix == Outcome::kUnsat) {
+        solver_.pop();
+        model_.reset();
+        return Failure{Reason::kVacuousGuard, {guard[i].position.line, guard[i].text}, index};
+      }
+      solver_.add(conditions[i]);
+    }
+    solver_.pop();
+    model_.reset();
+    out_of_budget_ = false;  // the verdict is already known to be VACUOUS_GUARD
+    const auto& syntax = *encoding.intent().syntax;
+    return Failure{Reason::kVacuousGuard, {syntax.guard_position.line, "guard"}, index};
+  }
+
+  // Each guard divisor must be non-zero under the type ranges and the guard
+  // conditions written before it; afterwards the whole guard is asserted.
+  std::optional<Failure> check_guard_divisions(IntentEncoding& encoding, std::size_t index) {
+    for (const auto& condition : encoding.intent().syntax->guard) {
+      std::vector<Divisor> divisors;
+      encoding.divisors(condition, Scope::kGuard, divisors);
+      std::vector<Candidate> candidates;
+      for (auto& divisor : divisors) {
+        candidates.push_back({divisor.value == context_.int_val(0), divisor.condition});
+      }
+      if (auto failure = first_satisfiable(candidates, Reason::kDivisionByZero, index);
+          failure || out_of_budget_) {
+        return failure;
+      }
+      solver_.add(encoding.condition(condition, Scope::kGuard));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Failure> check_conservation(std::span<IntentEncoding> encodings,
+                                            std::size_t index) {
+    z3::expr sum = context_.int_val(0);
+    std::string text;
+    std::uint32_t line = 0;
+    for (auto& encoding : encodings) {
+      const auto& intent = encoding.intent();
+      for (std::size_t i = 0; i < intent.names.size(); ++i) {
+        const StateName& name = intent.names[i];
+        if (name.type != ValueType::kBalance || !name.effect) continue;
+        sum = sum + (encoding.post(i) - encoding.pre(i));
+        if (!text.empty()) text += " + ";
+        text += fmt::format("({}{} - {}old_{})", encoding.prefix(), name.name, encoding.prefix(),
+                            name.name);
+        if (line == 0) line = intent.syntax->verify[*name.effect].position.line;
+      }
+    }
+    if (text.empty()) return std::nullopt;  // nothing set: nothing can be created
+    if (check(sum != context_.int_val(0)) != Outcome::kSat) return std::nullopt;
+    return Failure{Reason::kConservation, {line, text + " == 0"}, index};
+  }
+
+  struct Candidate {
+    z3::expr violation;  // satisfiable exactly when the check fails
+    const ast::Condition* condition;
+  };
+
+  // The first candidate whose violation is satisfiable, in order. One query
+  // over the disjunction settles the common case where none is.
+  std::optional<Failure> first_satisfiable(const std::vector<Candidate>& candidates,
+                                           Reason reason, std::size_t index) {
+    if (candidates.empty()) return std::nullopt;
+    z3::expr any = context_.bool_val(false);
+    for (const auto& candidate : candidates) any = any || candidate.violation;
+    if (check(any) != Outcome::kSat) return std::nullopt;
+    for (const auto& candidate : candidates) {
+      const Outcome outcome = check(candidate.violation);
+      if (outcome == Outcome::kUnknown) return std::nullopt;
+      if (outcome == Outcome::kSat) {
+        return Failure{reason, {candidate.condition->position.line, candidate.condition->text},
+                       index};
+      }
+    }
+    AETHEL_ASSERT_MSG(false, "a satisfiable disjunction has a satisfiable disjunct");
+  }
+
+  // One query under the current assertions. Spends from the unit's budget;
+  // a query that runs out of it sets out_of_budget_.
+  Outcome check(const z3::expr& assumption) {
+    if (out_of_budget_) return Outcome::kUnknown;
+    if (work_ >= unit_.budget) {
+      out_of_budget_ = true;
+      return Outcome::kUnknown;
+    }
+    solver_.push();
+    solver_.add(assumption);
+    if (queries_ != nullptr) queries_->push_back(solver_.to_smt2());
+    z3::params params(context_);
+    // rlimit is relative to the work already counted; 0 would mean no limit.
+    params.set("rlimit", static_cast<unsigned>(std::min<std::uint64_t>(
+                             unit_.budget - work_, std::numeric_limits<unsigned>::max())));
+    solver_.set(params);
+    const z3::check_result answer = solver_.check();
+    Outcome outcome = Outcome::kUnknown;
+    if (answer == z3::sat) {
+      outcome = Outcome::kSat;
+      model_.emplace(solver_.get_model());
+    } else if (answer == z3::unsat) {
+      outcome = Outcome::kUnsat;
+    }
+    work_ = read_work();
+    solver_.pop();
+    if (outcome == Outcome::kUnknown) out_of_budget_ = true;
+    return outcome;
+  }
+
+  std::uint64_t read_work() {
+    const z3::stats stats = solver_.statistics();
+    for (unsigned i = 0; i < stats.size(); ++i) {
+      if (stats.key(i) == "rlimit count") return stats.uint_value(i);
+    }
+    AETHEL_ASSERT_MSG(false, "Z3 reports its rlimit count");
+  }
+
+  std::vector<CounterexampleEntry> counterexample(std::size_t index) {
+    std::vector<CounterexampleEntry> entries;
+    for (std::size_t e = 0; e < encodings_.size(); ++e) {
+      if (index != npos && e != index) continue;
+      const IntentEncoding& encoding = encodings_[e];
+      for (std::size_t i = 0; i < encoding.intent().names.size(); ++i) {
+        const StateName& name = encoding.intent().names[i];
+        entries.push_back({encoding.prefix() + "old_" + name.name, value_of(name, encoding.pre(i))});
+        entries.push_back({encoding.prefix() + name.name, value_of(name, encoding.post(i))});
+      }
+    }
+    return entries;
+  }
+
+  ModelValue value_of(const StateName& name, const z3::expr& term) {
+    if (name.secret) return SecretValue{};
+    const z3::expr value = model_->eval(term, /*model_completion=*/true);
+    if (name.type == ValueType::kBool) return value.is_true();
+    return std::string(Z3_get_numeral_string(context_, value));
+  }
+
+  const CheckedUnit& unit_;
+  z3::context context_;
+  z3::solver solver_;
+  std::vector<IntentEncoding> encodings_;
+  std::vector<std::string>* queries_;
+  std::optional<z3::model> model_;
+  std::uint64_t work_ = 0;
+  bool out_of_budget_ = false;
+  const char* stage_ = "";
+};
+
+}  // namespace
+
+UnitResult prove_unit(const CheckedUnit& unit) {
+  try {
+    return UnitProver(unit).run();
+  } catch (const z3::exception& error) {
+    // Z3 reports misuse and resource exhaustion this way; neither depends on
+    // the program being valid, so the unit is left undecided.
+    UnitResult result;
+    result.name = unit.name;
+    result.kind = unit.kind;
+    result.verdict = Verdict::kUnknown;
+    result.reason = Reason::kBudget;
+    result.note = fmt::format("the prover failed: {}", error.msg());
+    result.difficulty = difficulty_of(0, unit.span.end - unit.span.begin);
+    return result;
+  }
+}
+
+std::vector<std::string> unit_queries_smtlib(const CheckedUnit& unit) {
+  std::vector<std::string> queries;
+  try {
+    UnitProver(unit, &queries).run();
+  } catch (const z3::exception&) {
+    queries.clear();
+  }
+  return queries;
+}
+
+}  // namespace aethel::judge
