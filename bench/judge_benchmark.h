@@ -9,7 +9,7 @@ namespace aethel::bench {
 
 struct JudgeBenchmarkConfig {
   std::size_t proofs = 2000;  // distinct programs, one intent each
-  unsigned threads = 0;       // 0: one per core
+  unsigned threads = 0;       // worker processes; 0: one per core
   bool json = true;           // JSON is the only output format
 };
 

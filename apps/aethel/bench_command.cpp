@@ -17,7 +17,7 @@ void add_bench_command(CLI::App& app) {
       "Transfer-style proofs per second through the judge, beside raw Z3 on the same queries");
   judge->add_option("--proofs", judge_config->proofs, "Number of distinct programs to prove")
       ->check(CLI::Range(std::size_t{4}, std::size_t{1'000'000}));
-  judge->add_option("--threads", judge_config->threads, "Worker threads (default: one per core)")
+  judge->add_option("--threads", judge_config->threads, "Worker processes (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   judge->add_flag("--json", judge_config->json, "Print JSON (the only format; accepted for clarity)");
   judge->callback([judge_config] {

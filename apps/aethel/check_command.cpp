@@ -23,7 +23,7 @@ struct CheckArguments {
 
 void run_check(const CheckArguments& arguments) {
   judge::Options options;
-  options.threads = arguments.threads;
+  options.workers = arguments.threads;
   if (arguments.budget != 0) options.default_budget = arguments.budget;
   const auto reports = judge::judge_files(arguments.files, options);
   std::fputs(judge::report_warnings(reports).c_str(), stderr);
@@ -53,7 +53,7 @@ void add_check_command(CLI::App& app) {
   command->add_flag("--json", arguments->json,
                     "Print one JSON object (see docs/judge.md) instead of text");
   command->add_option("--threads", arguments->threads,
-                      "Worker threads (default: one per core); results do not depend on it")
+                      "Parallel provers (default: one per core); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
   command
       ->add_option("--budget", arguments->budget,

@@ -4,10 +4,11 @@
 // invariants are bugs and abort through AETHEL_ASSERT instead (assert.h).
 #pragma once
 
-#include <expected>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "core/expected.h"
 
 namespace aethel {
 
@@ -41,12 +42,13 @@ struct Error {
   std::string to_string() const;
 };
 
+// std::expected<T, Error> (see core/expected.h for the one toolchain without it).
 template <class T>
-using Result = std::expected<T, Error>;
+using Result = expected<T, Error>;
 
 // Shorthand for returning an error: `return fail(ErrorCode::kIo, "...")`.
-inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
-  return std::unexpected<Error>(Error(code, std::move(message)));
+inline unexpected<Error> fail(ErrorCode code, std::string message) {
+  return unexpected<Error>(Error(code, std::move(message)));
 }
 
 }  // namespace aethel

@@ -82,13 +82,13 @@ class IntentChecker {
   }
 
   Checked<CheckedIntent> run() {
-    if (auto ok = declare_params(); !ok) return std::unexpected(ok.error());
-    if (auto ok = collect_undeclared(); !ok) return std::unexpected(ok.error());
-    if (auto ok = infer_types(); !ok) return std::unexpected(ok.error());
-    if (auto ok = check_expressions(); !ok) return std::unexpected(ok.error());
-    if (auto ok = classify_verify(); !ok) return std::unexpected(ok.error());
+    if (auto ok = declare_params(); !ok) return unexpected(ok.error());
+    if (auto ok = collect_undeclared(); !ok) return unexpected(ok.error());
+    if (auto ok = infer_types(); !ok) return unexpected(ok.error());
+    if (auto ok = check_expressions(); !ok) return unexpected(ok.error());
+    if (auto ok = classify_verify(); !ok) return unexpected(ok.error());
     mark_secret_conditions();
-    if (auto ok = read_settings(); !ok) return std::unexpected(ok.error());
+    if (auto ok = read_settings(); !ok) return unexpected(ok.error());
     return std::move(result_);
   }
 
@@ -162,7 +162,7 @@ class IntentChecker {
         if (!status) return;
         auto base = base_name(expr);
         if (!base) {
-          status = std::unexpected(base.error());
+          status = unexpected(base.error());
           return;
         }
         if (result_.index_of.contains(*base)) return;
@@ -327,9 +327,9 @@ class IntentChecker {
   Checked<void> check_expressions() {
     return for_each_condition([&](const ast::Condition& condition, bool, std::size_t) {
       auto left = category_of_expr(condition.left);
-      if (!left) return Checked<void>(std::unexpected(left.error()));
+      if (!left) return Checked<void>(unexpected(left.error()));
       auto right = category_of_expr(condition.right);
-      if (!right) return Checked<void>(std::unexpected(right.error()));
+      if (!right) return Checked<void>(unexpected(right.error()));
       if (is_ordering(condition.relation) &&
           (*left != Category::kNumber || *right != Category::kNumber)) {
         const Category bad = *left != Category::kNumber ? *left : *right;
@@ -469,7 +469,7 @@ Checked<CheckedUnit> check_batch(const ast::Batch& batch, const Limits& limits,
                                 batch.name));
     }
     auto checked = check_intent(intent, limits, default_budget, warnings);
-    if (!checked) return std::unexpected(checked.error());
+    if (!checked) return unexpected(checked.error());
     unit.budget += checked->budget;
     unit.intents.push_back(std::move(*checked));
   }
@@ -518,7 +518,7 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
     }
     if (const auto* intent = std::get_if<ast::Intent>(&item)) {
       auto checked = check_intent(*intent, limits, default_budget, result.warnings);
-      if (!checked) return std::unexpected(checked.error());
+      if (!checked) return unexpected(checked.error());
       CheckedUnit unit;
       unit.name = intent->name;
       unit.span = intent->span;
@@ -528,7 +528,7 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
     } else {
       auto checked =
           check_batch(std::get<ast::Batch>(item), limits, default_budget, result.warnings);
-      if (!checked) return std::unexpected(checked.error());
+      if (!checked) return unexpected(checked.error());
       result.units.push_back(std::move(*checked));
     }
   }
@@ -538,7 +538,7 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
 Checked<CheckedProgram> parse_and_check(std::string_view source, const Limits& limits,
                                         std::uint64_t default_budget) {
   auto program = parse_program(source, limits);
-  if (!program) return std::unexpected(program.error());
+  if (!program) return unexpected(program.error());
   return check_program(std::move(*program), limits, default_budget);
 }
 

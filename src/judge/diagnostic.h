@@ -3,7 +3,7 @@
 // then INVALID.
 #pragma once
 
-#include <expected>
+#include "core/expected.h"
 #include <string>
 
 #include "core/error.h"
@@ -18,11 +18,11 @@ struct Diagnostic {
 };
 
 template <class T>
-using Checked = std::expected<T, Diagnostic>;
+using Checked = expected<T, Diagnostic>;
 
-inline std::unexpected<Diagnostic> refuse(ErrorCode code, ast::Position position,
+inline unexpected<Diagnostic> refuse(ErrorCode code, ast::Position position,
                                           std::string message) {
-  return std::unexpected<Diagnostic>(Diagnostic{code, position, std::move(message)});
+  return unexpected<Diagnostic>(Diagnostic{code, position, std::move(message)});
 }
 
 }  // namespace aethel::judge

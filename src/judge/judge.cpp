@@ -1,6 +1,5 @@
 #include "judge/judge.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include "fmt/format.h"
 #include "judge/checker.h"
 #include "judge/prover.h"
+#include "judge/worker_pool.h"
 
 namespace aethel::judge {
 namespace {
@@ -18,10 +18,10 @@ std::uint64_t default_budget_of(const Options& options) {
   return options.default_budget.value_or(options.limits.budget_default);
 }
 
-unsigned thread_count(const Options& options, std::size_t work_items) {
-  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = std::max(threads, 1u);
-  return static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(work_items, 1)));
+unsigned worker_count(const Options& options, std::size_t work_items) {
+  unsigned workers = options.workers != 0 ? options.workers : std::thread::hardware_concurrency();
+  workers = std::max(workers, 1u);
+  return static_cast<unsigned>(std::min<std::size_t>(workers, std::max<std::size_t>(work_items, 1)));
 }
 
 }  // namespace
@@ -92,18 +92,12 @@ std::vector<FileReport> judge_files(const std::vector<std::string>& paths, const
     programs[f].emplace(std::move(*checked));
   }
 
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next.fetch_add(1); i < tasks.size(); i = next.fetch_add(1)) {
-      const Task& task = tasks[i];
-      reports[task.file].results[task.unit] = prove_unit(programs[task.file]->units[task.unit]);
-    }
-  };
-  const unsigned threads = thread_count(options, tasks.size());
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  pool.clear();
+  std::vector<const CheckedUnit*> units;
+  for (const Task& task : tasks) units.push_back(&programs[task.file]->units[task.unit]);
+  auto results = prove_in_workers(units, worker_count(options, tasks.size()));
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    reports[tasks[i].file].results[tasks[i].unit] = std::move(results[i]);
+  }
   return reports;
 }
 

@@ -1,8 +1,8 @@
 // The judge: reads Aethel programs and decides each intent and batch.
 // judge_source() is the pure core (text in, verdicts out); judge_files()
-// reads files and spreads the units of all files over worker threads. Each
-// unit is proved on its own, so the results never depend on the thread count
-// or the order of the files.
+// reads files and spreads the units of all files over worker processes
+// (worker_pool.h). Each unit is proved on its own, so the results never
+// depend on the number of workers or the order of the files.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@ namespace aethel::judge {
 struct Options {
   Limits limits;
   std::optional<std::uint64_t> default_budget;  // for intents without `budget`; else limits'
-  unsigned threads = 1;                         // 0: one per hardware thread
+  unsigned workers = 1;                         // parallel provers; 0: one per core
 };
 
 struct FileReport {
@@ -32,6 +32,8 @@ struct FileReport {
 
 FileReport judge_source(std::string file, std::string_view source, const Options& options);
 
+// Forks worker processes when options.workers > 1: call it only from a
+// process with no other threads running.
 std::vector<FileReport> judge_files(const std::vector<std::string>& paths, const Options& options);
 
 // Reads a program file, refusing one larger than the limit without reading

@@ -59,13 +59,13 @@ class Lexer {
   Lexer(std::string_view source, const Limits& limits) : source_(source), limits_(limits) {}
 
   Checked<std::vector<Token>> run() {
-    if (auto bad = validate_encoding(); !bad) return std::unexpected(bad.error());
+    if (auto bad = validate_encoding(); !bad) return unexpected(bad.error());
     std::vector<Token> tokens;
     while (true) {
       skip_blanks_and_comments();
       if (at_ >= source_.size()) break;
       auto token = next_token();
-      if (!token) return std::unexpected(token.error());
+      if (!token) return unexpected(token.error());
       tokens.push_back(std::move(*token));
     }
     tokens.push_back(Token{TokenKind::kEnd, "", position_, at_, at_});

@@ -45,14 +45,14 @@ class Parser {
       }
       if (is_keyword("intent")) {
         auto parsed = intent();
-        if (!parsed) return std::unexpected(parsed.error());
+        if (!parsed) return unexpected(parsed.error());
         result.items.emplace_back(std::move(*parsed));
       } else if (is_keyword("atomic_batch")) {
         auto parsed = batch();
-        if (!parsed) return std::unexpected(parsed.error());
+        if (!parsed) return unexpected(parsed.error());
         result.items.emplace_back(std::move(*parsed));
       } else {
-        return unexpected("'intent' or 'atomic_batch'");
+        return mismatch("'intent' or 'atomic_batch'");
       }
     }
     return result;
@@ -72,20 +72,20 @@ class Parser {
     return current().kind == TokenKind::kKeyword && current().text == word;
   }
 
-  std::unexpected<Diagnostic> unexpected(std::string_view expected) const {
+  unexpected<Diagnostic> mismatch(std::string_view expected) const {
     return refuse(ErrorCode::kSyntax, current().position,
                   fmt::format("expected {}, found {}", expected, describe(current())));
   }
 
   Checked<Token> expect(TokenKind kind) {
-    if (!is(kind)) return unexpected(token_kind_text(kind));
+    if (!is(kind)) return mismatch(token_kind_text(kind));
     Token token = current();
     advance();
     return token;
   }
 
   Checked<Token> expect_keyword(std::string_view word) {
-    if (!is_keyword(word)) return unexpected(fmt::format("'{}'", word));
+    if (!is_keyword(word)) return mismatch(fmt::format("'{}'", word));
     Token token = current();
     advance();
     return token;
@@ -97,7 +97,7 @@ class Parser {
                     fmt::format("'{}' is a keyword and cannot be used as {}", current().text,
                                 what));
     }
-    if (!is(TokenKind::kName)) return unexpected(what);
+    if (!is(TokenKind::kName)) return mismatch(what);
     Token token = current();
     advance();
     return token;
@@ -109,18 +109,18 @@ class Parser {
     result.position = current().position;
     advance();  // atomic_batch
     auto name = expect_name("a batch name");
-    if (!name) return std::unexpected(name.error());
+    if (!name) return unexpected(name.error());
     result.name = name->text;
-    if (auto open = expect(TokenKind::kLeftBrace); !open) return std::unexpected(open.error());
+    if (auto open = expect(TokenKind::kLeftBrace); !open) return unexpected(open.error());
     while (!is(TokenKind::kRightBrace)) {
-      if (!is_keyword("intent")) return unexpected("'intent' or '}' closing the batch");
+      if (!is_keyword("intent")) return mismatch("'intent' or '}' closing the batch");
       if (result.intents.size() >= limits_.batch_intents_max) {
         return refuse(ErrorCode::kLimit, current().position,
                       fmt::format("batch '{}' has more than {} intents", result.name,
                                   limits_.batch_intents_max));
       }
       auto parsed = intent();
-      if (!parsed) return std::unexpected(parsed.error());
+      if (!parsed) return unexpected(parsed.error());
       result.intents.push_back(std::move(*parsed));
     }
     advance();  // }
@@ -134,33 +134,33 @@ class Parser {
     result.position = current().position;
     advance();  // intent
     auto name = expect_name("an intent name");
-    if (!name) return std::unexpected(name.error());
+    if (!name) return unexpected(name.error());
     result.name = name->text;
-    if (auto ok = params(result); !ok) return std::unexpected(ok.error());
-    if (auto open = expect(TokenKind::kLeftBrace); !open) return std::unexpected(open.error());
+    if (auto ok = params(result); !ok) return unexpected(ok.error());
+    if (auto open = expect(TokenKind::kLeftBrace); !open) return unexpected(open.error());
 
     auto guard = expect_keyword("guard");
-    if (!guard) return std::unexpected(guard.error());
+    if (!guard) return unexpected(guard.error());
     result.guard_position = guard->position;
-    if (auto ok = conditions(result.guard, result); !ok) return std::unexpected(ok.error());
+    if (auto ok = conditions(result.guard, result); !ok) return unexpected(ok.error());
 
-    if (auto solve = expect_keyword("solve"); !solve) return std::unexpected(solve.error());
-    if (auto ok = settings(result); !ok) return std::unexpected(ok.error());
+    if (auto solve = expect_keyword("solve"); !solve) return unexpected(solve.error());
+    if (auto ok = settings(result); !ok) return unexpected(ok.error());
 
     auto verify = expect_keyword("verify");
-    if (!verify) return std::unexpected(verify.error());
+    if (!verify) return unexpected(verify.error());
     result.verify_position = verify->position;
-    if (auto ok = conditions(result.verify, result); !ok) return std::unexpected(ok.error());
+    if (auto ok = conditions(result.verify, result); !ok) return unexpected(ok.error());
 
     if (auto close = expect(TokenKind::kRightBrace); !close) {
-      return unexpected("'}' closing the intent");
+      return mismatch("'}' closing the intent");
     }
     result.span = {begin, previous().end};
     return result;
   }
 
   Checked<void> params(ast::Intent& intent) {
-    if (auto open = expect(TokenKind::kLeftParen); !open) return std::unexpected(open.error());
+    if (auto open = expect(TokenKind::kLeftParen); !open) return unexpected(open.error());
     if (is(TokenKind::kRightParen)) {
       advance();
       return {};
@@ -176,12 +176,12 @@ class Parser {
       if (is_keyword("secret")) param.secret = true, advance();
       if (is_keyword("external")) param.external = true, advance();
       auto name = expect_name("a parameter name");
-      if (!name) return std::unexpected(name.error());
+      if (!name) return unexpected(name.error());
       param.name = name->text;
-      if (auto colon = expect(TokenKind::kColon); !colon) return std::unexpected(colon.error());
+      if (auto colon = expect(TokenKind::kColon); !colon) return unexpected(colon.error());
       param.type_position = current().position;
       auto type = expect_name("a type name");
-      if (!type) return std::unexpected(type.error());
+      if (!type) return unexpected(type.error());
       param.type_name = type->text;
       intent.params.push_back(std::move(param));
       if (is(TokenKind::kComma)) {
@@ -192,12 +192,12 @@ class Parser {
         advance();
         return {};
       }
-      return unexpected("',' or ')'");
+      return mismatch("',' or ')'");
     }
   }
 
   Checked<void> conditions(std::vector<ast::Condition>& out, const ast::Intent& intent) {
-    if (auto open = expect(TokenKind::kLeftBrace); !open) return std::unexpected(open.error());
+    if (auto open = expect(TokenKind::kLeftBrace); !open) return unexpected(open.error());
     while (!is(TokenKind::kRightBrace)) {
       if (intent.guard.size() + intent.verify.size() >= limits_.conditions_max) {
         return refuse(ErrorCode::kLimit, current().position,
@@ -205,10 +205,10 @@ class Parser {
                                   limits_.conditions_max));
       }
       auto parsed = condition();
-      if (!parsed) return std::unexpected(parsed.error());
+      if (!parsed) return unexpected(parsed.error());
       out.push_back(std::move(*parsed));
       if (auto semicolon = expect(TokenKind::kSemicolon); !semicolon) {
-        return unexpected("';' ending the condition");
+        return mismatch("';' ending the condition");
       }
     }
     advance();  // }
@@ -234,12 +234,12 @@ class Parser {
     if (is_keyword("external")) result.external = true, advance();
     const std::size_t begin = current().offset;
     auto left = expression();
-    if (!left) return std::unexpected(left.error());
+    if (!left) return unexpected(left.error());
     const auto relation = relation_of(current().kind);
-    if (!relation) return unexpected("a comparison (==, !=, <, <=, >, >=)");
+    if (!relation) return mismatch("a comparison (==, !=, <, <=, >, >=)");
     advance();
     auto right = expression();
-    if (!right) return std::unexpected(right.error());
+    if (!right) return unexpected(right.error());
     if (relation_of(current().kind)) {
       return refuse(ErrorCode::kSyntax, current().position,
                     "comparisons cannot be chained: write each comparison as its own condition");
@@ -252,7 +252,7 @@ class Parser {
   }
 
   Checked<void> settings(ast::Intent& intent) {
-    if (auto open = expect(TokenKind::kLeftBrace); !open) return std::unexpected(open.error());
+    if (auto open = expect(TokenKind::kLeftBrace); !open) return unexpected(open.error());
     while (!is(TokenKind::kRightBrace)) {
       if (intent.settings.size() >= limits_.settings_max) {
         return refuse(ErrorCode::kLimit, current().position,
@@ -262,14 +262,14 @@ class Parser {
       ast::Setting setting;
       setting.position = current().position;
       auto name = expect_name("a setting name");
-      if (!name) return std::unexpected(name.error());
+      if (!name) return unexpected(name.error());
       setting.name = name->text;
-      if (auto colon = expect(TokenKind::kColon); !colon) return std::unexpected(colon.error());
+      if (auto colon = expect(TokenKind::kColon); !colon) return unexpected(colon.error());
       auto parsed = value(0);
-      if (!parsed) return std::unexpected(parsed.error());
+      if (!parsed) return unexpected(parsed.error());
       setting.value = std::move(*parsed);
       if (auto semicolon = expect(TokenKind::kSemicolon); !semicolon) {
-        return unexpected("';' ending the setting");
+        return mismatch("';' ending the setting");
       }
       intent.settings.push_back(std::move(setting));
     }
@@ -288,13 +288,13 @@ class Parser {
     switch (token.kind) {
       case TokenKind::kName: result.kind = ast::Value::Kind::kName; break;
       case TokenKind::kKeyword:
-        if (token.text != "true" && token.text != "false") return unexpected("a setting value");
+        if (token.text != "true" && token.text != "false") return mismatch("a setting value");
         result.kind = ast::Value::Kind::kName;
         break;
       case TokenKind::kInteger: result.kind = ast::Value::Kind::kInteger; break;
       case TokenKind::kString: result.kind = ast::Value::Kind::kString; break;
       case TokenKind::kLeftBracket: return list_value(depth);
-      default: return unexpected("a setting value (name, integer, string or list)");
+      default: return mismatch("a setting value (name, integer, string or list)");
     }
     result.text = token.text;
     advance();
@@ -315,7 +315,7 @@ class Parser {
                       fmt::format("setting list has more than {} values", limits_.settings_max));
       }
       auto item = value(depth + 1);
-      if (!item) return std::unexpected(item.error());
+      if (!item) return unexpected(item.error());
       result.items.push_back(std::move(*item));
       if (is(TokenKind::kComma)) {
         advance();
@@ -325,7 +325,7 @@ class Parser {
         advance();
         return result;
       }
-      return unexpected("',' or ']'");
+      return mismatch("',' or ']'");
     }
   }
 
@@ -367,7 +367,7 @@ class Parser {
 
   // unary := "-" unary | atom
   Checked<Expr> unary() {
-    if (auto ok = enter(); !ok) return std::unexpected(ok.error());
+    if (auto ok = enter(); !ok) return unexpected(ok.error());
     Checked<Expr> result = [&]() -> Checked<Expr> {
       if (!is(TokenKind::kMinus)) return atom();
       const auto position = current().position;
@@ -379,7 +379,7 @@ class Parser {
       negated.position = position;
       negated.depth = operand->depth + 1;
       negated.left = std::make_unique<Expr>(std::move(*operand));
-      if (auto ok = check_depth(negated); !ok) return std::unexpected(ok.error());
+      if (auto ok = check_depth(negated); !ok) return unexpected(ok.error());
       return negated;
     }();
     --nesting_;
@@ -412,7 +412,7 @@ class Parser {
       advance();
       auto inner = expression();
       if (!inner) return inner;
-      if (!is(TokenKind::kRightParen)) return unexpected("')'");
+      if (!is(TokenKind::kRightParen)) return mismatch("')'");
       advance();
       return inner;
     }
@@ -421,7 +421,7 @@ class Parser {
                     fmt::format("'{}' is a keyword and cannot be used in an expression",
                                 current().text));
     }
-    return unexpected("a name, an integer, true, false or '('");
+    return mismatch("a name, an integer, true, false or '('");
   }
 
   Checked<Expr> binary(ExprKind kind, ast::Position position, Expr left, Expr right) {
@@ -431,7 +431,7 @@ class Parser {
     result.depth = std::max(left.depth, right.depth) + 1;
     result.left = std::make_unique<Expr>(std::move(left));
     result.right = std::make_unique<Expr>(std::move(right));
-    if (auto ok = check_depth(result); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_depth(result); !ok) return unexpected(ok.error());
     return result;
   }
 
@@ -467,7 +467,7 @@ class Parser {
 
 Checked<ast::Program> parse_program(std::string_view source, const Limits& limits) {
   auto tokens = tokenize(source, limits);
-  if (!tokens) return std::unexpected(tokens.error());
+  if (!tokens) return unexpected(tokens.error());
   return Parser(source, std::move(*tokens), limits).program();
 }
 

@@ -21,6 +21,11 @@ using ast::ExprKind;
 constexpr const char* kInt64Max = "9223372036854775807";
 constexpr const char* kInt64Min = "-9223372036854775808";
 
+// Every query is integer arithmetic, linear or not, with Booleans: Z3's
+// solver for that logic is several times faster to set up than its
+// general-purpose one, and decides the same formulas.
+constexpr const char* kLogic = "QF_NIA";
+
 enum class Scope { kGuard, kVerify };  // in guard, `X` means the value before
 
 enum class Outcome { kSat, kUnsat, kUnknown };
@@ -42,7 +47,12 @@ struct Divisor {
 class IntentEncoding {
  public:
   IntentEncoding(z3::context& context, const CheckedIntent& intent, std::string prefix)
-      : context_(context), intent_(intent), prefix_(std::move(prefix)) {
+      : context_(context),
+        intent_(intent),
+        prefix_(std::move(prefix)),
+        zero_(context.int_val(0)),
+        int64_min_(context.int_val(kInt64Min)),
+        int64_max_(context.int_val(kInt64Max)) {
     for (const auto& name : intent.names) {
       pre_.push_back(constant(prefix_ + "old_" + name.name, name.type));
       post_.push_back(name.effect ? constant(prefix_ + name.name, name.type) : pre_.back());
@@ -55,10 +65,12 @@ class IntentEncoding {
   const z3::expr& post(std::size_t i) const { return post_[i]; }
 
   // Every value before the transition lies in its type's range.
-  z3::expr pre_ranges() const {
-    z3::expr all = context_.bool_val(true);
-    for (std::size_t i = 0; i < pre_.size(); ++i) all = all && in_range(pre_[i], intent_.names[i].type);
-    return all;
+  void pre_ranges(std::vector<z3::expr>& out) const {
+    for (std::size_t i = 0; i < pre_.size(); ++i) {
+      if (is_numeric(intent_.names[i].type) || intent_.names[i].type == ValueType::kAccount) {
+        out.push_back(in_range(pre_[i], intent_.names[i].type));
+      }
+    }
   }
 
   z3::expr in_range(const z3::expr& value, ValueType type) const {
@@ -66,24 +78,22 @@ class IntentEncoding {
       case ValueType::kBool: return context_.bool_val(true);
       case ValueType::kBalance:
       case ValueType::kAmount:
-        return value >= context_.int_val(0) && value <= context_.int_val(kInt64Max);
+        return value >= zero_ && value <= int64_max_;
       case ValueType::kInt:
       case ValueType::kAccount:
-        return value >= context_.int_val(kInt64Min) && value <= context_.int_val(kInt64Max);
+        return value >= int64_min_ && value <= int64_max_;
     }
     return context_.bool_val(true);
   }
 
   // The effects as definitions of the values after: each such value is set
   // exactly once, from values before only, so any state before extends.
-  z3::expr effect_definitions() {
-    z3::expr all = context_.bool_val(true);
+  void effect_definitions(std::vector<z3::expr>& out) {
     for (std::size_t i = 0; i < intent_.names.size(); ++i) {
       if (!intent_.names[i].effect) continue;
       const auto& effect = intent_.syntax->verify[*intent_.names[i].effect];
-      all = all && (post_[i] == term(effect.right, Scope::kVerify));
+      out.push_back(post_[i] == term(effect.right, Scope::kVerify));
     }
-    return all;
   }
 
   z3::expr condition(const ast::Condition& condition, Scope scope) {
@@ -138,9 +148,8 @@ class IntentEncoding {
   // C semantics: the quotient truncates toward zero. SMT-LIB's `div` floors
   // for a positive divisor, so divide magnitudes and restore the sign.
   z3::expr truncated_div(const z3::expr& dividend, const z3::expr& divisor) {
-    const z3::expr zero = context_.int_val(0);
     const z3::expr magnitude = z3::abs(dividend) / z3::abs(divisor);
-    return z3::ite((dividend >= zero) == (divisor > zero), magnitude, -magnitude);
+    return z3::ite((dividend >= zero_) == (divisor > zero_), magnitude, -magnitude);
   }
 
   void collect_divisors(const Expr& expr, Scope scope, const ast::Condition& condition,
@@ -155,6 +164,9 @@ class IntentEncoding {
   z3::context& context_;
   const CheckedIntent& intent_;
   std::string prefix_;
+  z3::expr zero_;
+  z3::expr int64_min_;  // built once: Z3 parses numerals from text
+  z3::expr int64_max_;
   std::vector<z3::expr> pre_;
   std::vector<z3::expr> post_;
 };
@@ -164,11 +176,7 @@ class IntentEncoding {
 class UnitProver {
  public:
   explicit UnitProver(const CheckedUnit& unit, std::vector<std::string>* queries = nullptr)
-      : unit_(unit), solver_(context_), queries_(queries) {
-    z3::params params(context_);
-    params.set("random_seed", 0u);
-    params.set("model", true);
-    solver_.set(params);
+      : unit_(unit), solver_(context_, kLogic), queries_(queries) {
     const bool batch = unit.kind == UnitKind::kBatch;
     for (const auto& intent : unit.intents) {
       encodings_.emplace_back(context_, intent, batch ? intent.syntax->name + "." : "");
@@ -219,9 +227,20 @@ class UnitProver {
 
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+  // Conjunctions are built flat: a chain of binary `and`s starting from
+  // `true` makes Z3's context many times slower to tear down.
+  z3::expr conjunction(const std::vector<z3::expr>& terms) {
+    if (terms.empty()) return context_.bool_val(true);
+    z3::expr_vector vector(context_);
+    for (const auto& term : terms) vector.push_back(term);
+    return z3::mk_and(vector);
+  }
+
   void assert_base(IntentEncoding& encoding, bool with_guard) {
-    solver_.add(encoding.pre_ranges());
-    solver_.add(encoding.effect_definitions());
+    std::vector<z3::expr> base;
+    encoding.pre_ranges(base);
+    encoding.effect_definitions(base);
+    for (const auto& constraint : base) solver_.add(constraint);
     if (!with_guard) return;
     for (const auto& condition : encoding.intent().syntax->guard) {
       solver_.add(encoding.condition(condition, Scope::kGuard));
@@ -245,7 +264,7 @@ class UnitProver {
     for (const auto& condition : syntax.verify) encoding.divisors(condition, Scope::kVerify, divisors);
     std::vector<Candidate> candidates;
     for (auto& divisor : divisors) {
-      candidates.push_back({divisor.value == context_.int_val(0), divisor.condition});
+      candidates.push_back({divisor.value == zero_, divisor.condition});
     }
     if (auto failure = first_satisfiable(candidates, Reason::kDivisionByZero, index);
         failure || out_of_budget_) {
@@ -285,18 +304,16 @@ class UnitProver {
   std::optional<Failure> check_guard_satisfiable(IntentEncoding& encoding, std::size_t index) {
     const auto& guard = encoding.intent().syntax->guard;
     std::vector<z3::expr> conditions;
-    z3::expr all = context_.bool_val(true);
     for (const auto& condition : guard) {
       conditions.push_back(encoding.condition(condition, Scope::kGuard));
-      all = all && conditions.back();
     }
-    const Outcome outcome = check(all);
+    const Outcome outcome = check(conjunction(conditions), Keep::kNoModel);
     if (outcome != Outcome::kUnsat) return std::nullopt;
     model_.reset();
     // Name the first condition at which the guard becomes unsatisfiable.
     solver_.push();
     for (std::size_t i = 0; i < guard.size(); ++i) {
-      const Outcome prefix = check(conditions[i]);
+      const Outcome prefix = check(conditions[i], Keep::kNoModel);
       if (out_of_budget_) break;
       if (prefix == Outcome::kUnsat) {
         solver_.pop();
@@ -320,7 +337,7 @@ class UnitProver {
       encoding.divisors(condition, Scope::kGuard, divisors);
       std::vector<Candidate> candidates;
       for (auto& divisor : divisors) {
-        candidates.push_back({divisor.value == context_.int_val(0), divisor.condition});
+        candidates.push_back({divisor.value == zero_, divisor.condition});
       }
       if (auto failure = first_satisfiable(candidates, Reason::kDivisionByZero, index);
           failure || out_of_budget_) {
@@ -333,7 +350,7 @@ class UnitProver {
 
   std::optional<Failure> check_conservation(std::span<IntentEncoding> encodings,
                                             std::size_t index) {
-    z3::expr sum = context_.int_val(0);
+    z3::expr_vector changes(context_);
     std::string text;
     std::uint32_t line = 0;
     for (auto& encoding : encodings) {
@@ -341,7 +358,7 @@ class UnitProver {
       for (std::size_t i = 0; i < intent.names.size(); ++i) {
         const StateName& name = intent.names[i];
         if (name.type != ValueType::kBalance || !name.effect) continue;
-        sum = sum + (encoding.post(i) - encoding.pre(i));
+        changes.push_back(encoding.post(i) - encoding.pre(i));
         if (!text.empty()) text += " + ";
         text += fmt::format("({}{} - {}old_{})", encoding.prefix(), name.name, encoding.prefix(),
                             name.name);
@@ -349,7 +366,7 @@ class UnitProver {
       }
     }
     if (text.empty()) return std::nullopt;  // nothing set: nothing can be created
-    if (check(sum != context_.int_val(0)) != Outcome::kSat) return std::nullopt;
+    if (check(z3::sum(changes) != zero_, Keep::kModel) != Outcome::kSat) return std::nullopt;
     return Failure{Reason::kConservation, {line, text + " == 0"}, index};
   }
 
@@ -363,11 +380,11 @@ class UnitProver {
   std::optional<Failure> first_satisfiable(const std::vector<Candidate>& candidates,
                                            Reason reason, std::size_t index) {
     if (candidates.empty()) return std::nullopt;
-    z3::expr any = context_.bool_val(false);
-    for (const auto& candidate : candidates) any = any || candidate.violation;
-    if (check(any) != Outcome::kSat) return std::nullopt;
+    z3::expr_vector violations(context_);
+    for (const auto& candidate : candidates) violations.push_back(candidate.violation);
+    if (check(z3::mk_or(violations), Keep::kNoModel) != Outcome::kSat) return std::nullopt;
     for (const auto& candidate : candidates) {
-      const Outcome outcome = check(candidate.violation);
+      const Outcome outcome = check(candidate.violation, Keep::kModel);
       if (outcome == Outcome::kUnknown) return std::nullopt;
       if (outcome == Outcome::kSat) {
         return Failure{reason, {candidate.condition->position.line, candidate.condition->text},
@@ -377,9 +394,13 @@ class UnitProver {
     AETHEL_ASSERT_MSG(false, "a satisfiable disjunction has a satisfiable disjunct");
   }
 
+  // Whether a satisfiable query's model is kept for a counterexample; only
+  // failures need one, and building it is a large part of a query's cost.
+  enum class Keep { kModel, kNoModel };
+
   // One query under the current assertions. Spends from the unit's budget;
   // a query that runs out of it sets out_of_budget_.
-  Outcome check(const z3::expr& assumption) {
+  Outcome check(const z3::expr& assumption, Keep keep) {
     if (out_of_budget_) return Outcome::kUnknown;
     if (work_ >= unit_.budget) {
       out_of_budget_ = true;
@@ -397,7 +418,7 @@ class UnitProver {
     Outcome outcome = Outcome::kUnknown;
     if (answer == z3::sat) {
       outcome = Outcome::kSat;
-      model_.emplace(solver_.get_model());
+      if (keep == Keep::kModel) model_.emplace(solver_.get_model());
     } else if (answer == z3::unsat) {
       outcome = Outcome::kUnsat;
     }
@@ -441,6 +462,7 @@ class UnitProver {
   z3::solver solver_;
   std::vector<IntentEncoding> encodings_;
   std::vector<std::string>* queries_;
+  z3::expr zero_{context_.int_val(0)};
   std::optional<z3::model> model_;
   std::uint64_t work_ = 0;
   bool out_of_budget_ = false;

@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/bytes.h"
+#include "core/error.h"
 #include "judge/checker.h"
 
 namespace aethel::judge {
@@ -50,5 +52,13 @@ struct UnitResult {
 // Difficulty is part of the protocol: a pure function of the work units spent
 // and the size of the unit's source text, growing with both.
 std::uint64_t difficulty_of(std::uint64_t work, std::size_t source_bytes) noexcept;
+
+}  // namespace aethel::judge
+
+namespace aethel::judge {
+
+// Canonical encoding of a result, for moving results between processes.
+Bytes encode_unit_result(const UnitResult& result);
+Result<UnitResult> decode_unit_result(ByteView bytes);
 
 }  // namespace aethel::judge
