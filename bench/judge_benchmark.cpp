@@ -1,16 +1,14 @@
 #include "bench/judge_benchmark.h"
 
-#include <z3++.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
+#include <z3++.h>
 
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <vector>
 #include <vector>
 
 #include "fmt/format.h"

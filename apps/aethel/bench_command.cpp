@@ -19,7 +19,8 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(std::size_t{4}, std::size_t{1'000'000}));
   judge->add_option("--threads", judge_config->threads, "Worker processes (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
-  judge->add_flag("--json", judge_config->json, "Print JSON (the only format; accepted for clarity)");
+  judge->add_flag("--json", judge_config->json,
+                  "Print JSON (the only format; accepted for clarity)");
   judge->callback([judge_config] {
     std::fputs(bench::run_judge_benchmark(*judge_config).c_str(), stdout);
     set_exit_status(0);

@@ -27,7 +27,8 @@ void run_check(const CheckArguments& arguments) {
   if (arguments.budget != 0) options.default_budget = arguments.budget;
   const auto reports = judge::judge_files(arguments.files, options);
   std::fputs(judge::report_warnings(reports).c_str(), stderr);
-  const std::string out = arguments.json ? judge::report_json(reports) : judge::report_text(reports);
+  const std::string out =
+      arguments.json ? judge::report_json(reports) : judge::report_text(reports);
   std::fputs(out.c_str(), stdout);
   set_exit_status(judge::check_exit_status(reports));
 }
@@ -38,8 +39,12 @@ std::string version_text() {
   return fmt::format("aethel 0.1.0 (judge version {})", judge::kJudgeVersion);
 }
 
-void set_exit_status(int status) { exit_status_value = status; }
-int exit_status() { return exit_status_value; }
+void set_exit_status(int status) {
+  exit_status_value = status;
+}
+int exit_status() {
+  return exit_status_value;
+}
 
 void add_check_command(CLI::App& app) {
   auto arguments = std::make_shared<CheckArguments>();
@@ -48,12 +53,12 @@ void add_check_command(CLI::App& app) {
       "check",
       "Verify Aethel programs (.ae) and print each intent's and batch's verdict.\n"
       "Exit status: 0 when every result is PROVED, 2 when any file is INVALID, otherwise 1.");
-  command->add_option("files", arguments->files, "Program files to verify")
-      ->required();
+  command->add_option("files", arguments->files, "Program files to verify")->required();
   command->add_flag("--json", arguments->json,
                     "Print one JSON object (see docs/judge.md) instead of text");
-  command->add_option("--threads", arguments->threads,
-                      "Parallel provers (default: one per core); results do not depend on it")
+  command
+      ->add_option("--threads", arguments->threads,
+                   "Parallel provers (default: one per core); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
   command
       ->add_option("--budget", arguments->budget,

@@ -1,6 +1,5 @@
 // aethel: the one command-line program of the node.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 

@@ -19,3 +19,7 @@ namespace aethel::detail {
     if (!(cond)) [[unlikely]]                                                     \
       ::aethel::detail::assertion_failed(#cond, __FILE__, __LINE__, (msg));       \
   } while (false)
+
+// Marks a point the program can never reach; reaching it is a bug.
+#define AETHEL_UNREACHABLE(msg) \
+  ::aethel::detail::assertion_failed("unreachable", __FILE__, __LINE__, (msg))

@@ -26,8 +26,8 @@ enum class ExprKind { kName, kInteger, kBool, kNegate, kAdd, kSub, kMul, kDiv, k
 struct Expr {
   ExprKind kind = ExprKind::kInteger;
   Position position;
-  std::string text;         // the name, or the integer's decimal digits
-  bool bool_value = false;  // for kBool
+  std::string text;             // the name, or the integer's decimal digits
+  bool bool_value = false;      // for kBool
   std::unique_ptr<Expr> left;   // operand of kNegate, left operand of binary kinds
   std::unique_ptr<Expr> right;  // right operand of binary kinds
   std::size_t depth = 1;        // height of this tree, for the nesting limit

@@ -17,7 +17,9 @@ using ast::ExprKind;
 
 constexpr std::string_view kOldPrefix = "old_";
 
-bool has_old_prefix(std::string_view name) { return name.starts_with(kOldPrefix); }
+bool has_old_prefix(std::string_view name) {
+  return name.starts_with(kOldPrefix);
+}
 
 std::string position_text(ast::Position position) {
   return fmt::format("{}:{}", position.line, position.column);
@@ -53,7 +55,9 @@ const char* category_name(Category category) {
   return "unknown";
 }
 
-bool is_bare_name(const Expr& expr) { return expr.kind == ExprKind::kName; }
+bool is_bare_name(const Expr& expr) {
+  return expr.kind == ExprKind::kName;
+}
 
 bool is_arithmetic(ExprKind kind) {
   return kind != ExprKind::kName && kind != ExprKind::kInteger && kind != ExprKind::kBool;
@@ -108,9 +112,9 @@ class IntentChecker {
       }
       auto type = known_type(param.type_name);
       if (!type) {
-        warnings_.push_back({param.type_position,
-                             fmt::format("unknown type '{}' for '{}' is treated as Int",
-                                         param.type_name, param.name)});
+        warnings_.push_back(
+            {param.type_position, fmt::format("unknown type '{}' for '{}' is treated as Int",
+                                              param.type_name, param.name)});
         type = ValueType::kInt;
       }
       StateName name;
@@ -135,8 +139,8 @@ class IntentChecker {
     std::string_view written = expr.text;
     if (!has_old_prefix(written)) return written;
     const std::string_view base = written.substr(kOldPrefix.size());
-    if (base.empty() || has_old_prefix(base) || !(std::isalpha(static_cast<unsigned char>(
-                                                      base.front())) || base.front() == '_')) {
+    if (base.empty() || has_old_prefix(base) ||
+        !(std::isalpha(static_cast<unsigned char>(base.front())) || base.front() == '_')) {
       return refuse(ErrorCode::kType, expr.position,
                     fmt::format("'{}' is not a valid name: 'old_' must be followed by the name of "
                                 "a state value",
@@ -167,9 +171,9 @@ class IntentChecker {
         }
         if (result_.index_of.contains(*base)) return;
         if (result_.names.size() >= limits_.names_max) {
-          status = refuse(ErrorCode::kLimit, expr.position,
-                          fmt::format("intent '{}' uses more than {} names", intent_.name,
-                                      limits_.names_max));
+          status = refuse(
+              ErrorCode::kLimit, expr.position,
+              fmt::format("intent '{}' uses more than {} names", intent_.name, limits_.names_max));
           return;
         }
         StateName name;
@@ -333,10 +337,10 @@ class IntentChecker {
       if (is_ordering(condition.relation) &&
           (*left != Category::kNumber || *right != Category::kNumber)) {
         const Category bad = *left != Category::kNumber ? *left : *right;
-        return Checked<void>(refuse(
-            ErrorCode::kType, condition.position,
-            fmt::format("'{}' does not apply to {} values: only == and != do",
-                        ast::relation_text(condition.relation), category_name(bad))));
+        return Checked<void>(
+            refuse(ErrorCode::kType, condition.position,
+                   fmt::format("'{}' does not apply to {} values: only == and != do",
+                               ast::relation_text(condition.relation), category_name(bad))));
       }
       if (*left != *right) {
         return Checked<void>(
@@ -464,9 +468,9 @@ Checked<CheckedUnit> check_batch(const ast::Batch& batch, const Limits& limits,
   std::set<std::string_view> names;
   for (const auto& intent : batch.intents) {
     if (!names.insert(intent.name).second) {
-      return refuse(ErrorCode::kType, intent.position,
-                    fmt::format("intent '{}' appears twice in batch '{}'", intent.name,
-                                batch.name));
+      return refuse(
+          ErrorCode::kType, intent.position,
+          fmt::format("intent '{}' appears twice in batch '{}'", intent.name, batch.name));
     }
     auto checked = check_intent(intent, limits, default_budget, warnings);
     if (!checked) return unexpected(checked.error());
@@ -509,12 +513,13 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
   std::map<std::string_view, ast::Position> seen;
   for (const auto& item : result.syntax.items) {
     const auto& [name, position] = std::visit(
-        [](const auto& node) { return std::pair<std::string_view, ast::Position>(node.name, node.position); },
+        [](const auto& node) {
+          return std::pair<std::string_view, ast::Position>(node.name, node.position);
+        },
         item);
     if (auto [it, inserted] = seen.emplace(name, position); !inserted) {
       return refuse(ErrorCode::kType, position,
-                    fmt::format("'{}' is already defined at {}", name,
-                                position_text(it->second)));
+                    fmt::format("'{}' is already defined at {}", name, position_text(it->second)));
     }
     if (const auto* intent = std::get_if<ast::Intent>(&item)) {
       auto checked = check_intent(*intent, limits, default_budget, result.warnings);

@@ -26,10 +26,10 @@ bool is_numeric(ValueType type) noexcept;  // Int, Balance and Amount
 struct StateName {
   std::string name;
   ValueType type = ValueType::kInt;
-  bool declared = false;  // a parameter, rather than inferred from use
-  bool secret = false;    // never revealed: a secret parameter or named in a secret condition
-  bool external = false;  // supplied from outside; the transition cannot set it
-  ast::Position position;             // declaration or first use
+  bool declared = false;   // a parameter, rather than inferred from use
+  bool secret = false;     // never revealed: a secret parameter or named in a secret condition
+  bool external = false;   // supplied from outside; the transition cannot set it
+  ast::Position position;  // declaration or first use
   std::optional<std::size_t> effect;  // index in `verify` of the effect that sets it
 };
 

@@ -3,10 +3,10 @@
 // then INVALID.
 #pragma once
 
-#include "core/expected.h"
 #include <string>
 
 #include "core/error.h"
+#include "core/expected.h"
 #include "judge/ast.h"
 
 namespace aethel::judge {
@@ -20,8 +20,7 @@ struct Diagnostic {
 template <class T>
 using Checked = expected<T, Diagnostic>;
 
-inline unexpected<Diagnostic> refuse(ErrorCode code, ast::Position position,
-                                          std::string message) {
+inline unexpected<Diagnostic> refuse(ErrorCode code, ast::Position position, std::string message) {
   return unexpected<Diagnostic>(Diagnostic{code, position, std::move(message)});
 }
 

@@ -1,9 +1,10 @@
 #include "judge/judge.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sys/stat.h>
 #include <thread>
 
 #include "fmt/format.h"
@@ -21,7 +22,8 @@ std::uint64_t default_budget_of(const Options& options) {
 unsigned worker_count(const Options& options, std::size_t work_items) {
   unsigned workers = options.workers != 0 ? options.workers : std::thread::hardware_concurrency();
   workers = std::max(workers, 1u);
-  return static_cast<unsigned>(std::min<std::size_t>(workers, std::max<std::size_t>(work_items, 1)));
+  return static_cast<unsigned>(
+      std::min<std::size_t>(workers, std::max<std::size_t>(work_items, 1)));
 }
 
 }  // namespace
@@ -46,9 +48,9 @@ Checked<std::string> read_program_file(const std::string& path, const Limits& li
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > limits.source_bytes_max) {
-    return refuse(ErrorCode::kLimit, {1, 1},
-                  fmt::format("program is larger than the limit of {} bytes",
-                              limits.source_bytes_max));
+    return refuse(
+        ErrorCode::kLimit, {1, 1},
+        fmt::format("program is larger than the limit of {} bytes", limits.source_bytes_max));
   }
   return text;
 }

@@ -22,8 +22,12 @@ bool is_keyword(std::string_view word) {
 bool is_name_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_name_char(char c) {
+  return is_name_start(c) || is_digit(c);
+}
 
 // Length of the UTF-8 sequence starting at `at`, or nullopt when the bytes
 // there are not well-formed UTF-8 (overlong forms and surrogates included).
@@ -86,9 +90,9 @@ class Lexer {
                       fmt::format("input is not valid UTF-8 (byte 0x{:02X})", c));
       }
       if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-        return refuse(ErrorCode::kSyntax, {line, column},
-                      fmt::format("binary data: control byte 0x{:02X} is not allowed in a program",
-                                  c));
+        return refuse(
+            ErrorCode::kSyntax, {line, column},
+            fmt::format("binary data: control byte 0x{:02X} is not allowed in a program", c));
       }
       if (c == 0x7F) {
         return refuse(ErrorCode::kSyntax, {line, column},
@@ -197,9 +201,9 @@ class Lexer {
       contents.push_back(peek());
       advance();
       if (contents.size() > limits_.string_bytes_max) {
-        return refuse(ErrorCode::kLimit, start,
-                      fmt::format("string literal is longer than {} bytes",
-                                  limits_.string_bytes_max));
+        return refuse(
+            ErrorCode::kLimit, start,
+            fmt::format("string literal is longer than {} bytes", limits_.string_bytes_max));
       }
     }
     advance();  // closing quote

@@ -39,9 +39,9 @@ class Parser {
     ast::Program result;
     while (current().kind != TokenKind::kEnd) {
       if (result.items.size() >= limits_.items_max) {
-        return refuse(ErrorCode::kLimit, current().position,
-                      fmt::format("more than {} intents and batches in one file",
-                                  limits_.items_max));
+        return refuse(
+            ErrorCode::kLimit, current().position,
+            fmt::format("more than {} intents and batches in one file", limits_.items_max));
       }
       if (is_keyword("intent")) {
         auto parsed = intent();
@@ -93,9 +93,9 @@ class Parser {
 
   Checked<Token> expect_name(std::string_view what) {
     if (is(TokenKind::kKeyword)) {
-      return refuse(ErrorCode::kSyntax, current().position,
-                    fmt::format("'{}' is a keyword and cannot be used as {}", current().text,
-                                what));
+      return refuse(
+          ErrorCode::kSyntax, current().position,
+          fmt::format("'{}' is a keyword and cannot be used as {}", current().text, what));
     }
     if (!is(TokenKind::kName)) return mismatch(what);
     Token token = current();
@@ -279,9 +279,9 @@ class Parser {
 
   Checked<ast::Value> value(std::size_t depth) {
     if (depth >= limits_.value_depth_max) {
-      return refuse(ErrorCode::kLimit, current().position,
-                    fmt::format("setting value nested deeper than {} lists",
-                                limits_.value_depth_max));
+      return refuse(
+          ErrorCode::kLimit, current().position,
+          fmt::format("setting value nested deeper than {} lists", limits_.value_depth_max));
     }
     ast::Value result;
     const Token& token = current();
@@ -417,9 +417,9 @@ class Parser {
       return inner;
     }
     if (is(TokenKind::kKeyword)) {
-      return refuse(ErrorCode::kSyntax, current().position,
-                    fmt::format("'{}' is a keyword and cannot be used in an expression",
-                                current().text));
+      return refuse(
+          ErrorCode::kSyntax, current().position,
+          fmt::format("'{}' is a keyword and cannot be used in an expression", current().text));
     }
     return mismatch("a name, an integer, true, false or '('");
   }
@@ -440,18 +440,18 @@ class Parser {
   Checked<void> enter() {
     if (++nesting_ > limits_.expression_depth_max) {
       --nesting_;
-      return refuse(ErrorCode::kLimit, current().position,
-                    fmt::format("expression nested deeper than {} levels",
-                                limits_.expression_depth_max));
+      return refuse(
+          ErrorCode::kLimit, current().position,
+          fmt::format("expression nested deeper than {} levels", limits_.expression_depth_max));
     }
     return {};
   }
 
   Checked<void> check_depth(const Expr& expr) const {
     if (expr.depth > limits_.expression_depth_max) {
-      return refuse(ErrorCode::kLimit, expr.position,
-                    fmt::format("expression nested deeper than {} levels",
-                                limits_.expression_depth_max));
+      return refuse(
+          ErrorCode::kLimit, expr.position,
+          fmt::format("expression nested deeper than {} levels", limits_.expression_depth_max));
     }
     return {};
   }

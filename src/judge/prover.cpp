@@ -77,11 +77,9 @@ class IntentEncoding {
     switch (type) {
       case ValueType::kBool: return context_.bool_val(true);
       case ValueType::kBalance:
-      case ValueType::kAmount:
-        return value >= zero_ && value <= int64_max_;
+      case ValueType::kAmount: return value >= zero_ && value <= int64_max_;
       case ValueType::kInt:
-      case ValueType::kAccount:
-        return value >= int64_min_ && value <= int64_max_;
+      case ValueType::kAccount: return value >= int64_min_ && value <= int64_max_;
     }
     return context_.bool_val(true);
   }
@@ -107,7 +105,7 @@ class IntentEncoding {
       case ast::Relation::kGt: return left > right;
       case ast::Relation::kGe: return left >= right;
     }
-    AETHEL_ASSERT(false);
+    AETHEL_UNREACHABLE("every kind is handled above");
   }
 
   // The divisors of a condition in evaluation order (operands before the
@@ -136,7 +134,7 @@ class IntentEncoding {
         return dividend - divisor * truncated_div(dividend, divisor);
       }
     }
-    AETHEL_ASSERT(false);
+    AETHEL_UNREACHABLE("every kind is handled above");
   }
 
  private:
@@ -261,7 +259,8 @@ class UnitProver {
       return failure;
     }
     std::vector<Divisor> divisors;
-    for (const auto& condition : syntax.verify) encoding.divisors(condition, Scope::kVerify, divisors);
+    for (const auto& condition : syntax.verify)
+      encoding.divisors(condition, Scope::kVerify, divisors);
     std::vector<Candidate> candidates;
     for (auto& divisor : divisors) {
       candidates.push_back({divisor.value == zero_, divisor.condition});
@@ -275,7 +274,8 @@ class UnitProver {
     candidates.clear();
     for (std::size_t i = 0; i < syntax.verify.size(); ++i) {
       if (encoding.intent().verify_is_effect[i]) continue;
-      candidates.push_back({!encoding.condition(syntax.verify[i], Scope::kVerify), &syntax.verify[i]});
+      candidates.push_back(
+          {!encoding.condition(syntax.verify[i], Scope::kVerify), &syntax.verify[i]});
     }
     if (auto failure = first_satisfiable(candidates, Reason::kObligation, index);
         failure || out_of_budget_) {
@@ -289,7 +289,8 @@ class UnitProver {
       const NameRef target = encoding.intent().resolve(syntax.verify[i].left.text);
       const ValueType type = encoding.intent().names[target.index].type;
       if (!is_numeric(type)) continue;
-      candidates.push_back({!encoding.in_range(encoding.post(target.index), type), &syntax.verify[i]});
+      candidates.push_back(
+          {!encoding.in_range(encoding.post(target.index), type), &syntax.verify[i]});
     }
     if (auto failure = first_satisfiable(candidates, Reason::kRange, index);
         failure || out_of_budget_) {
@@ -377,8 +378,8 @@ class UnitProver {
 
   // The first candidate whose violation is satisfiable, in order. One query
   // over the disjunction settles the common case where none is.
-  std::optional<Failure> first_satisfiable(const std::vector<Candidate>& candidates,
-                                           Reason reason, std::size_t index) {
+  std::optional<Failure> first_satisfiable(const std::vector<Candidate>& candidates, Reason reason,
+                                           std::size_t index) {
     if (candidates.empty()) return std::nullopt;
     z3::expr_vector violations(context_);
     for (const auto& candidate : candidates) violations.push_back(candidate.violation);
@@ -387,11 +388,11 @@ class UnitProver {
       const Outcome outcome = check(candidate.violation, Keep::kModel);
       if (outcome == Outcome::kUnknown) return std::nullopt;
       if (outcome == Outcome::kSat) {
-        return Failure{reason, {candidate.condition->position.line, candidate.condition->text},
-                       index};
+        return Failure{
+            reason, {candidate.condition->position.line, candidate.condition->text}, index};
       }
     }
-    AETHEL_ASSERT_MSG(false, "a satisfiable disjunction has a satisfiable disjunct");
+    AETHEL_UNREACHABLE("a satisfiable disjunction has a satisfiable disjunct");
   }
 
   // Whether a satisfiable query's model is kept for a counterexample; only
@@ -433,7 +434,7 @@ class UnitProver {
     for (unsigned i = 0; i < stats.size(); ++i) {
       if (stats.key(i) == "rlimit count") return stats.uint_value(i);
     }
-    AETHEL_ASSERT_MSG(false, "Z3 reports its rlimit count");
+    AETHEL_UNREACHABLE("Z3 reports its rlimit count");
   }
 
   std::vector<CounterexampleEntry> counterexample(std::size_t index) {
@@ -443,7 +444,8 @@ class UnitProver {
       const IntentEncoding& encoding = encodings_[e];
       for (std::size_t i = 0; i < encoding.intent().names.size(); ++i) {
         const StateName& name = encoding.intent().names[i];
-        entries.push_back({encoding.prefix() + "old_" + name.name, value_of(name, encoding.pre(i))});
+        entries.push_back(
+            {encoding.prefix() + "old_" + name.name, value_of(name, encoding.pre(i))});
         entries.push_back({encoding.prefix() + name.name, value_of(name, encoding.post(i))});
       }
     }

@@ -138,8 +138,7 @@ std::string report_text(const std::vector<FileReport>& reports) {
     }
   }
   out += fmt::format("{} results: {} PROVED, {} REFUTED, {} UNKNOWN; {} of {} files INVALID\n",
-                     proved + refuted + unknown, proved, refuted, unknown, invalid,
-                     reports.size());
+                     proved + refuted + unknown, proved, refuted, unknown, invalid, reports.size());
   return out;
 }
 
