@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", aethel::cli::version_text());
 
   aethel::cli::add_check_command(app);
+  aethel::cli::add_keys_command(app);
   aethel::cli::add_bench_command(app);
 
   try {
