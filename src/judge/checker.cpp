@@ -1,5 +1,6 @@
 #include "judge/checker.h"
 
+#include <array>
 #include <cctype>
 #include <set>
 #include <string_view>
@@ -53,6 +54,11 @@ const char* category_name(Category category) {
     case Category::kUnknown: return "unknown";
   }
   return "unknown";
+}
+
+std::string with_article(Category category) {
+  return category == Category::kAccount ? "an Account"
+                                        : fmt::format("a {}", category_name(category));
 }
 
 bool is_bare_name(const Expr& expr) {
@@ -195,6 +201,7 @@ class IntentChecker {
     std::size_t parent;
     Category category = Category::kUnknown;
     ast::Position decided_at;
+    bool declared = false;  // the class holds a declared name, whose type is fixed
   };
 
   std::size_t find(std::size_t i) {
@@ -205,9 +212,11 @@ class IntentChecker {
     return i;
   }
 
+  // A class holding a declared name has that name's type: uses that
+  // disagree with it are left to the type check, which names the operator.
   Checked<void> demand(std::size_t name, Category category, ast::Position at) {
-    const std::size_t root = find(name);
-    Slot& slot = slots_[root];
+    Slot& slot = slots_[find(name)];
+    if (slot.declared) return {};
     if (slot.category == Category::kUnknown) {
       slot.category = category;
       slot.decided_at = at;
@@ -221,13 +230,26 @@ class IntentChecker {
   }
 
   Checked<void> unite(std::size_t a, std::size_t b, ast::Position at) {
-    const std::size_t root_a = find(a);
-    const std::size_t root_b = find(b);
+    std::size_t root_a = find(a);
+    std::size_t root_b = find(b);
     if (root_a == root_b) return {};
-    const Slot merged_from = slots_[root_b];
+    if (slots_[root_a].declared && slots_[root_b].declared) return {};
+    if (slots_[root_b].declared) std::swap(root_a, root_b);  // a declared type wins
+    const Slot merged = slots_[root_b];
+    Slot& root = slots_[root_a];
     slots_[root_b].parent = root_a;
-    if (merged_from.category == Category::kUnknown) return {};
-    return demand(root_a, merged_from.category, at);
+    if (merged.category == Category::kUnknown || merged.category == root.category) return {};
+    if (root.category == Category::kUnknown) {
+      root.category = merged.category;
+      root.decided_at = merged.decided_at;
+      return {};
+    }
+    return refuse(ErrorCode::kType, at,
+                  fmt::format("'{}' and '{}' are compared here, but one is used as {} (at {}) and "
+                              "the other as {} (at {})",
+                              result_.names[a].name, result_.names[b].name,
+                              category_name(root.category), position_text(root.decided_at),
+                              category_name(merged.category), position_text(merged.decided_at)));
   }
 
   std::size_t index_of(const Expr& name_expr) {
@@ -260,6 +282,7 @@ class IntentChecker {
       if (result_.names[i].declared) {
         slots_[i].category = category_of(result_.names[i].type);
         slots_[i].decided_at = result_.names[i].position;
+        slots_[i].declared = true;
       }
     }
     auto ok = for_each_condition([&](const ast::Condition& condition, bool, std::size_t) {
@@ -320,9 +343,9 @@ class IntentChecker {
       if (!category) return category;
       if (*category != Category::kNumber) {
         return refuse(ErrorCode::kType, operand->position,
-                      fmt::format("arithmetic on a {} value is not allowed: only == and != "
+                      fmt::format("arithmetic on {} value is not allowed: only == and != "
                                   "apply to {}",
-                                  category_name(*category), category_name(*category)));
+                                  with_article(*category), category_name(*category)));
       }
     }
     return Category::kNumber;
@@ -399,13 +422,42 @@ class IntentChecker {
     return {};
   }
 
+  // A value computed from a secret, or constrained together with one, can
+  // give the secret away (`receipt == old_pin + 1`), so secrecy spreads to
+  // every name that shares a condition with a secret name, until nothing
+  // changes.
   void mark_secret_conditions() {
-    for (const auto* block : {&intent_.guard, &intent_.verify}) {
+    auto mark_all = [&](const ast::Condition& condition) {
+      bool changed = false;
+      auto mark = [&](const Expr& name) {
+        StateName& state = result_.names[index_of(name)];
+        changed = changed || !state.secret;
+        state.secret = true;
+      };
+      for_each_name(condition.left, mark);
+      for_each_name(condition.right, mark);
+      return changed;
+    };
+    auto mentions_secret = [&](const ast::Condition& condition) {
+      bool found = false;
+      auto look = [&](const Expr& name) { found = found || result_.names[index_of(name)].secret; };
+      for_each_name(condition.left, look);
+      for_each_name(condition.right, look);
+      return found;
+    };
+    const std::array<const std::vector<ast::Condition>*, 2> blocks = {&intent_.guard,
+                                                                      &intent_.verify};
+    for (const auto* block : blocks) {
       for (const auto& condition : *block) {
-        if (!condition.secret) continue;
-        auto mark = [&](const Expr& name) { result_.names[index_of(name)].secret = true; };
-        for_each_name(condition.left, mark);
-        for_each_name(condition.right, mark);
+        if (condition.secret) mark_all(condition);
+      }
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto* block : blocks) {
+        for (const auto& condition : *block) {
+          if (mentions_secret(condition) && mark_all(condition)) changed = true;
+        }
       }
     }
   }

@@ -173,8 +173,16 @@ class Parser {
       }
       ast::Param param;
       param.position = current().position;
-      if (is_keyword("secret")) param.secret = true, advance();
-      if (is_keyword("external")) param.external = true, advance();
+      for (const char* modifier : {"secret", "external"}) {
+        if (!is_keyword(modifier)) continue;
+        if (tokens_[index_ + 1].kind == TokenKind::kColon) {
+          return refuse(
+              ErrorCode::kSyntax, current().position,
+              fmt::format("'{}' is a keyword and cannot be used as a parameter name", modifier));
+        }
+        (modifier[0] == 's' ? param.secret : param.external) = true;
+        advance();
+      }
       auto name = expect_name("a parameter name");
       if (!name) return unexpected(name.error());
       param.name = name->text;
