@@ -22,6 +22,15 @@ bool has_old_prefix(std::string_view name) {
   return name.starts_with(kOldPrefix);
 }
 
+// Keywords are never names, so `old_true` names the value before of nothing.
+bool is_keyword_text(std::string_view word) {
+  for (std::string_view keyword : {"intent", "atomic_batch", "guard", "solve", "verify", "secret",
+                                   "external", "true", "false"}) {
+    if (word == keyword) return true;
+  }
+  return false;
+}
+
 std::string position_text(ast::Position position) {
   return fmt::format("{}:{}", position.line, position.column);
 }
@@ -145,7 +154,7 @@ class IntentChecker {
     std::string_view written = expr.text;
     if (!has_old_prefix(written)) return written;
     const std::string_view base = written.substr(kOldPrefix.size());
-    if (base.empty() || has_old_prefix(base) ||
+    if (base.empty() || has_old_prefix(base) || is_keyword_text(base) ||
         !(std::isalpha(static_cast<unsigned char>(base.front())) || base.front() == '_')) {
       return refuse(ErrorCode::kType, expr.position,
                     fmt::format("'{}' is not a valid name: 'old_' must be followed by the name of "
@@ -476,7 +485,9 @@ class IntentChecker {
         return refuse(ErrorCode::kType, setting.position,
                       "'budget' must be a positive integer (prover work units)");
       }
-      const std::string& digits = setting.value.text;
+      // Leading zeros do not change the value.
+      std::string digits = setting.value.text;
+      digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
       const std::string max_text = std::to_string(limits_.budget_max);
       const bool too_big = digits.size() > max_text.size() ||
                            (digits.size() == max_text.size() && digits > max_text);

@@ -598,10 +598,7 @@ TEST(Checker, ParseErrorsComeThroughParseAndCheck) {
 
 // Keywords are not names (the parser refuses them wherever a name is
 // expected), so `old_true` names the value before of nothing.
-// DISABLED: the checker accepts `old_true`, `old_guard`, `old_intent`, ...
-// as the values before of state names "true", "guard", "intent", which then
-// appear in counterexamples as e.g. `old_true=1 true=1`.
-TEST(Checker, DISABLED_OldPrefixOfAKeywordIsRefused) {
+TEST(Checker, OldPrefixOfAKeywordIsRefused) {
   for (const char* written : {"old_true", "old_false", "old_guard", "old_intent", "old_secret"}) {
     auto checked = parse_and_check(intent_source("", std::string(written) + " > 0;", ""),
                                    Limits{}, kDefaultBudget);
@@ -614,10 +611,7 @@ TEST(Checker, DISABLED_OldPrefixOfAKeywordIsRefused) {
 
 // Leading zeros do not change an integer's value ("values are exact"): a
 // budget of 0000000001 is 1, within the ceiling.
-// DISABLED: the checker compares the digits' count with the ceiling's and
-// refuses `budget: 0000000001;` with "budget 0000000001 exceeds the ceiling
-// of 500000000 work units" (kLimit), although the value is 1.
-TEST(Checker, DISABLED_BudgetWithLeadingZerosIsItsValue) {
+TEST(Checker, BudgetWithLeadingZerosIsItsValue) {
   auto checked = parse_and_check(intent_source("", "", "", "budget: 0000000001;"), Limits{}, 7);
   ASSERT_TRUE(checked.has_value()) << checked.error().message;
   EXPECT_EQ(checked->units.at(0).budget, 1u);
