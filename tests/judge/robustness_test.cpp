@@ -768,8 +768,9 @@ TEST(RobustnessTime, DISABLED_SmallProgramFinishesQuicklyUnderTheDefaultBudget) 
 // work for the same program". A wall-clock time guard makes the work depend
 // on the machine and its load.
 // DISABLED: in the working tree, the program above stops at the 60 s time
-// guard with a work count that differs from run to run (e.g. 200709 and
-// 199492); this test takes about two minutes.
+// guard with a work count that differs from run to run: two runs of
+// `aethel check --json` gave work 182383 (difficulty 1826) and 202080
+// (difficulty 2023). This test takes about two minutes.
 TEST(RobustnessTime, DISABLED_WorkIsTheSameOnEveryRunUnderTheDefaultBudget) {
   const FileReport first = judge_source("cube.ae", kCubeInRange, Options{});
   const FileReport second = judge_source("cube.ae", kCubeInRange, Options{});
