@@ -264,13 +264,7 @@ class UnitProver {
     if (auto failure = check_guard_divisions(encoding, index); failure || out_of_budget_) {
       return failure;
     }
-    std::vector<Divisor> divisors;
-    for (const auto& condition : syntax.verify)
-      encoding.divisors(condition, Scope::kVerify, divisors);
-    std::vector<Candidate> candidates;
-    for (auto& divisor : divisors) {
-      candidates.push_back({divisor.value == zero_, divisor.condition});
-    }
+    std::vector<Candidate> candidates = zero_divisors(encoding, syntax.verify, Scope::kVerify);
     if (auto failure = first_satisfiable(candidates, Reason::kDivisionByZero, index);
         failure || out_of_budget_) {
       return failure;
@@ -336,16 +330,28 @@ class UnitProver {
     return Failure{Reason::kVacuousGuard, {syntax.guard_position.line, "guard"}, index};
   }
 
+  struct Candidate {
+    z3::expr violation;  // satisfiable exactly when the check fails
+    const ast::Condition* condition;
+  };
+
+  // "This divisor is zero", for every divisor of `conditions` in order.
+  std::vector<Candidate> zero_divisors(IntentEncoding& encoding,
+                                       std::span<const ast::Condition> conditions, Scope scope) {
+    std::vector<Divisor> divisors;
+    for (const auto& condition : conditions) encoding.divisors(condition, scope, divisors);
+    std::vector<Candidate> candidates;
+    for (auto& divisor : divisors)
+      candidates.push_back({divisor.value == zero_, divisor.condition});
+    return candidates;
+  }
+
   // Each guard divisor must be non-zero under the type ranges and the guard
   // conditions written before it; afterwards the whole guard is asserted.
   std::optional<Failure> check_guard_divisions(IntentEncoding& encoding, std::size_t index) {
     for (const auto& condition : encoding.intent().syntax->guard) {
-      std::vector<Divisor> divisors;
-      encoding.divisors(condition, Scope::kGuard, divisors);
-      std::vector<Candidate> candidates;
-      for (auto& divisor : divisors) {
-        candidates.push_back({divisor.value == zero_, divisor.condition});
-      }
+      const auto candidates =
+          zero_divisors(encoding, std::span<const ast::Condition>(&condition, 1), Scope::kGuard);
       if (auto failure = first_satisfiable(candidates, Reason::kDivisionByZero, index);
           failure || out_of_budget_) {
         return failure;
@@ -376,11 +382,6 @@ class UnitProver {
     if (check(z3::sum(changes) != zero_, Keep::kModel) != Outcome::kSat) return std::nullopt;
     return Failure{Reason::kConservation, {line, text + " == 0"}, index};
   }
-
-  struct Candidate {
-    z3::expr violation;  // satisfiable exactly when the check fails
-    const ast::Condition* condition;
-  };
 
   // The first candidate whose violation is satisfiable, in order. One query
   // over the disjunction settles the common case where none is.
