@@ -1,16 +1,17 @@
 // The lexer (lexer.h): which tokens it produces, where (line and column,
 // columns counted in characters), and every input it refuses, with the
 // position and the message of the refusal.
+#include "judge/lexer.h"
+
 #include <gtest/gtest.h>
 
 #include <cctype>
-
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "judge/lexer.h"
+#include "tests/judge/refusal_case.h"
 
 namespace aethel::judge {
 namespace {
@@ -40,7 +41,9 @@ struct TokenCase {
   std::vector<Lexeme> expected;  // without the final kEnd
 };
 
-void PrintTo(const TokenCase& test, std::ostream* out) { *out << test.name; }
+void PrintTo(const TokenCase& test, std::ostream* out) {
+  *out << test.name;
+}
 
 class LexerTokens : public ::testing::TestWithParam<TokenCase> {};
 
@@ -60,13 +63,15 @@ TEST_P(LexerTokens, ProducesTheExpectedTokens) {
 const TokenCase kTokenCases[] = {
     {"Empty", "", {}},
     {"OnlyBlanks", " \t\r\n \n", {}},
-    {"Names", "a _b old_x Abc_9 x1",
+    {"Names",
+     "a _b old_x Abc_9 x1",
      {{TokenKind::kName, "a"},
       {TokenKind::kName, "_b"},
       {TokenKind::kName, "old_x"},
       {TokenKind::kName, "Abc_9"},
       {TokenKind::kName, "x1"}}},
-    {"Keywords", "intent atomic_batch guard solve verify secret external true false",
+    {"Keywords",
+     "intent atomic_batch guard solve verify secret external true false",
      {{TokenKind::kKeyword, "intent"},
       {TokenKind::kKeyword, "atomic_batch"},
       {TokenKind::kKeyword, "guard"},
@@ -76,22 +81,27 @@ const TokenCase kTokenCases[] = {
       {TokenKind::kKeyword, "external"},
       {TokenKind::kKeyword, "true"},
       {TokenKind::kKeyword, "false"}}},
-    {"KeywordsAreCaseSensitive", "Intent TRUE guards",
+    {"KeywordsAreCaseSensitive",
+     "Intent TRUE guards",
      {{TokenKind::kName, "Intent"}, {TokenKind::kName, "TRUE"}, {TokenKind::kName, "guards"}}},
-    {"Integers", "0 007 9223372036854775808 123456789012345678901234567890",
+    {"Integers",
+     "0 007 9223372036854775808 123456789012345678901234567890",
      {{TokenKind::kInteger, "0"},
       {TokenKind::kInteger, "007"},
       {TokenKind::kInteger, "9223372036854775808"},
       {TokenKind::kInteger, "123456789012345678901234567890"}}},
-    {"Strings", R"("" "abc" "a\"b" "back\\slash" "# not a comment")",
+    {"Strings",
+     R"("" "abc" "a\"b" "back\\slash" "# not a comment")",
      {{TokenKind::kString, ""},
       {TokenKind::kString, "abc"},
       {TokenKind::kString, "a\"b"},
       {TokenKind::kString, "back\\slash"},
       {TokenKind::kString, "# not a comment"}}},
-    {"NonAsciiInString", "\"h\xC3\xA9llo \xE2\x82\xAC\"",
+    {"NonAsciiInString",
+     "\"h\xC3\xA9llo \xE2\x82\xAC\"",
      {{TokenKind::kString, "h\xC3\xA9llo \xE2\x82\xAC"}}},
-    {"Punctuation", "{ } ( ) [ ] , : ;",
+    {"Punctuation",
+     "{ } ( ) [ ] , : ;",
      {{TokenKind::kLeftBrace, "{"},
       {TokenKind::kRightBrace, "}"},
       {TokenKind::kLeftParen, "("},
@@ -101,33 +111,35 @@ const TokenCase kTokenCases[] = {
       {TokenKind::kComma, ","},
       {TokenKind::kColon, ":"},
       {TokenKind::kSemicolon, ";"}}},
-    {"Operators", "+ - * / %",
+    {"Operators",
+     "+ - * / %",
      {{TokenKind::kPlus, "+"},
       {TokenKind::kMinus, "-"},
       {TokenKind::kStar, "*"},
       {TokenKind::kSlash, "/"},
       {TokenKind::kPercent, "%"}}},
-    {"Relations", "== != < <= > >=",
+    {"Relations",
+     "== != < <= > >=",
      {{TokenKind::kEq, "=="},
       {TokenKind::kNe, "!="},
       {TokenKind::kLt, "<"},
       {TokenKind::kLe, "<="},
       {TokenKind::kGt, ">"},
       {TokenKind::kGe, ">="}}},
-    {"NoBlanksNeeded", "a==-1<=b",
+    {"NoBlanksNeeded",
+     "a==-1<=b",
      {{TokenKind::kName, "a"},
       {TokenKind::kEq, "=="},
       {TokenKind::kMinus, "-"},
       {TokenKind::kInteger, "1"},
       {TokenKind::kLe, "<="},
       {TokenKind::kName, "b"}}},
-    {"HashComment", "a # b c == d\nz",
-     {{TokenKind::kName, "a"}, {TokenKind::kName, "z"}}},
-    {"SlashComment", "a // b c == d\nz",
-     {{TokenKind::kName, "a"}, {TokenKind::kName, "z"}}},
+    {"HashComment", "a # b c == d\nz", {{TokenKind::kName, "a"}, {TokenKind::kName, "z"}}},
+    {"SlashComment", "a // b c == d\nz", {{TokenKind::kName, "a"}, {TokenKind::kName, "z"}}},
     {"CommentAtEndWithoutNewline", "a # end", {{TokenKind::kName, "a"}}},
     {"SlashCommentAtEndWithoutNewline", "a //", {{TokenKind::kName, "a"}}},
-    {"SingleSlashIsDivision", "a / b",
+    {"SingleSlashIsDivision",
+     "a / b",
      {{TokenKind::kName, "a"}, {TokenKind::kSlash, "/"}, {TokenKind::kName, "b"}}},
     {"CommentMarkersInsideComment", "# // # \" \\q 1.5 = ! & | @\nx", {{TokenKind::kName, "x"}}},
     {"NonAsciiInComments",
@@ -136,8 +148,7 @@ const TokenCase kTokenCases[] = {
     {"CrLfLineEnds", "a\r\nb\r\n", {{TokenKind::kName, "a"}, {TokenKind::kName, "b"}}},
 };
 
-INSTANTIATE_TEST_SUITE_P(Table, LexerTokens,
-                         ::testing::ValuesIn(kTokenCases),
+INSTANTIATE_TEST_SUITE_P(Table, LexerTokens, ::testing::ValuesIn(kTokenCases),
                          [](const auto& test) { return std::string(test.param.name); });
 
 // `<==` is `<=` followed by a lone `=`, not some other operator.
@@ -160,7 +171,9 @@ struct PositionCase {
   std::size_t offset;
 };
 
-void PrintTo(const PositionCase& test, std::ostream* out) { *out << test.name; }
+void PrintTo(const PositionCase& test, std::ostream* out) {
+  *out << test.name;
+}
 
 class LexerPositions : public ::testing::TestWithParam<PositionCase> {};
 
@@ -223,16 +236,7 @@ TEST(Lexer, EndTokenIsAfterTheLastCharacter) {
 // Refusals: each with its code, line, column and a message that says what is
 // wrong.
 
-struct RefusalCase {
-  const char* name;
-  std::string source;
-  ErrorCode code;
-  std::uint32_t line;
-  std::uint32_t column;
-  std::string message_part;
-};
-
-void PrintTo(const RefusalCase& test, std::ostream* out) { *out << test.name; }
+using test_support::RefusalCase;
 
 class LexerRefusals : public ::testing::TestWithParam<RefusalCase> {};
 
@@ -241,11 +245,7 @@ TEST_P(LexerRefusals, RefusesWithPositionAndMessage) {
   auto tokens = tokenize(c.source, Limits{});
   ASSERT_FALSE(tokens.has_value()) << "accepted: " << c.name;
   const Diagnostic& error = tokens.error();
-  EXPECT_EQ(error.code, c.code) << error.message;
-  EXPECT_EQ(error.position.line, c.line) << error.message;
-  EXPECT_EQ(error.position.column, c.column) << error.message;
-  EXPECT_NE(error.message.find(c.message_part), std::string::npos)
-      << "message: " << error.message << "\nexpected to contain: " << c.message_part;
+  test_support::expect_refusal(error, c);
 }
 
 const RefusalCase kRefusalCases[] = {
@@ -278,8 +278,7 @@ const RefusalCase kRefusalCases[] = {
     {"MalformedNumber", "x == 12ab", ErrorCode::kSyntax, 1, 6, "malformed number '12a'"},
     // Encoding: the whole input is checked before any token, so the first bad
     // byte is reported even inside a comment or a string.
-    {"InvalidUtf8Byte", "x == 1\n  \xFF", ErrorCode::kSyntax, 2, 3,
-     "not valid UTF-8 (byte 0xFF)"},
+    {"InvalidUtf8Byte", "x == 1\n  \xFF", ErrorCode::kSyntax, 2, 3, "not valid UTF-8 (byte 0xFF)"},
     {"InvalidUtf8InComment", "# \xFE\n", ErrorCode::kSyntax, 1, 3, "not valid UTF-8 (byte 0xFE)"},
     {"InvalidUtf8InString", "\"a\x80\"", ErrorCode::kSyntax, 1, 3, "not valid UTF-8 (byte 0x80)"},
     {"LoneContinuationByte", "ab\x80", ErrorCode::kSyntax, 1, 3, "byte 0x80"},
@@ -311,8 +310,7 @@ const RefusalCase kRefusalCases[] = {
     {"BadEscapeU", "\"\\u0041\"", ErrorCode::kSyntax, 1, 3, "unknown escape"},
     {"IntegerTooLong", "x == " + std::string(257, '7'), ErrorCode::kLimit, 1, 6,
      "integer literal has 257 digits; the limit is 256"},
-    {"IntegerFarTooLong", "\n" + std::string(5000, '1'), ErrorCode::kLimit, 2, 1,
-     "5000 digits"},
+    {"IntegerFarTooLong", "\n" + std::string(5000, '1'), ErrorCode::kLimit, 2, 1, "5000 digits"},
     {"StringTooLong", "\"" + std::string(4097, 'a') + "\"", ErrorCode::kLimit, 1, 1,
      "string literal is longer than 4096 bytes"},
     {"SourceTooLarge", std::string(64 * 1024 + 1, ' '), ErrorCode::kLimit, 1, 1,

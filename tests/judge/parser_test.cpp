@@ -2,6 +2,8 @@
 // program structure, parameters and conditions with their modifiers, solve
 // settings, batches, operator precedence and associativity, and every
 // refusal (syntax errors and limits) with its position and message.
+#include "judge/parser.h"
+
 #include <gtest/gtest.h>
 
 #include <ostream>
@@ -10,7 +12,7 @@
 #include <vector>
 
 #include "fmt/format.h"
-#include "judge/parser.h"
+#include "tests/judge/refusal_case.h"
 
 namespace aethel::judge {
 namespace {
@@ -20,9 +22,9 @@ using ast::ExprKind;
 
 ast::Program parse_ok(std::string_view source, const Limits& limits = {}) {
   auto program = parse_program(source, limits);
-  EXPECT_TRUE(program.has_value()) << "refused: " << program.error().position.line << ":"
-                                   << program.error().position.column << ": "
-                                   << program.error().message << "\nsource: " << source;
+  EXPECT_TRUE(program.has_value())
+      << "refused: " << program.error().position.line << ":" << program.error().position.column
+      << ": " << program.error().message << "\nsource: " << source;
   if (!program) return {};
   return std::move(*program);
 }
@@ -172,7 +174,7 @@ TEST(Parser, ConditionModifiersAndText) {
   ASSERT_EQ(intent.guard.size(), 3u);
   EXPECT_TRUE(intent.guard[0].secret);
   EXPECT_FALSE(intent.guard[0].external);
-  EXPECT_EQ(intent.guard[0].text, "pin == 1234");  // modifiers are not part of the text
+  EXPECT_EQ(intent.guard[0].text, "pin == 1234");   // modifiers are not part of the text
   EXPECT_EQ(intent.guard[0].position.column, 11u);  // the condition starts at its modifier
   EXPECT_FALSE(intent.guard[1].secret);
   EXPECT_TRUE(intent.guard[1].external);
@@ -192,7 +194,9 @@ struct RelationCase {
   ast::Relation relation;
 };
 
-void PrintTo(const RelationCase& test, std::ostream* out) { *out << test.name; }
+void PrintTo(const RelationCase& test, std::ostream* out) {
+  *out << test.name;
+}
 
 class ParserRelations : public ::testing::TestWithParam<RelationCase> {};
 
@@ -297,7 +301,9 @@ struct ExpressionCase {
   const char* tree;
 };
 
-void PrintTo(const ExpressionCase& test, std::ostream* out) { *out << test.name; }
+void PrintTo(const ExpressionCase& test, std::ostream* out) {
+  *out << test.name;
+}
 
 class ParserExpressions : public ::testing::TestWithParam<ExpressionCase> {};
 
@@ -362,16 +368,7 @@ TEST(Parser, ExpressionPositionsAndDepth) {
 // ---------------------------------------------------------------------------
 // Refusals.
 
-struct RefusalCase {
-  const char* name;
-  std::string source;
-  ErrorCode code;
-  std::uint32_t line;
-  std::uint32_t column;
-  std::string message_part;
-};
-
-void PrintTo(const RefusalCase& test, std::ostream* out) { *out << test.name; }
+using test_support::RefusalCase;
 
 class ParserRefusals : public ::testing::TestWithParam<RefusalCase> {};
 
@@ -380,11 +377,7 @@ TEST_P(ParserRefusals, RefusesWithPositionAndMessage) {
   auto program = parse_program(c.source, Limits{});
   ASSERT_FALSE(program.has_value()) << "accepted: " << c.source.substr(0, 200);
   const Diagnostic& error = program.error();
-  EXPECT_EQ(error.code, c.code) << error.message;
-  EXPECT_EQ(error.position.line, c.line) << error.message;
-  EXPECT_EQ(error.position.column, c.column) << error.message;
-  EXPECT_NE(error.message.find(c.message_part), std::string::npos)
-      << "message: " << error.message << "\nexpected to contain: " << c.message_part;
+  test_support::expect_refusal(error, c);
 }
 
 // `intent t() { guard { ` is 21 characters, so a guard's first condition
@@ -397,8 +390,8 @@ const RefusalCase kRefusalCases[] = {
      "expected 'intent' or 'atomic_batch', found keyword 'guard'"},
     {"MissingIntentName", "intent () {}", ErrorCode::kSyntax, 1, 8,
      "expected an intent name, found '('"},
-    {"MissingParameterList", "intent t { guard {} solve {} verify {} }", ErrorCode::kSyntax, 1,
-     10, "expected '(', found '{'"},
+    {"MissingParameterList", "intent t { guard {} solve {} verify {} }", ErrorCode::kSyntax, 1, 10,
+     "expected '(', found '{'"},
     {"MissingGuard", "intent t() { solve {} verify {} }", ErrorCode::kSyntax, 1, 14,
      "expected 'guard', found keyword 'solve'"},
     {"MissingSolve", "intent t() { guard {} verify {} }", ErrorCode::kSyntax, 1, 23,
@@ -407,12 +400,12 @@ const RefusalCase kRefusalCases[] = {
      "expected 'verify', found '}'"},
     {"BlocksOutOfOrder", "intent t() { guard {} verify {} solve {} }", ErrorCode::kSyntax, 1, 23,
      "expected 'solve'"},
-    {"GuardWithoutBrace", "intent t() { guard a > 0; solve {} verify {} }", ErrorCode::kSyntax,
-     1, 20, "expected '{', found name 'a'"},
+    {"GuardWithoutBrace", "intent t() { guard a > 0; solve {} verify {} }", ErrorCode::kSyntax, 1,
+     20, "expected '{', found name 'a'"},
     {"UnclosedIntent", "intent t() { guard {} solve {} verify {}", ErrorCode::kSyntax, 1, 41,
      "expected '}' closing the intent, found end of file"},
-    {"ExtraBlock", "intent t() { guard {} solve {} verify {} guard {} }", ErrorCode::kSyntax,
-     1, 42, "expected '}' closing the intent, found keyword 'guard'"},
+    {"ExtraBlock", "intent t() { guard {} solve {} verify {} guard {} }", ErrorCode::kSyntax, 1, 42,
+     "expected '}' closing the intent, found keyword 'guard'"},
     {"UnclosedGuard", "intent t() { guard { a > 0;", ErrorCode::kSyntax, 1, 28,
      "found end of file"},
     // Parameters.
@@ -450,20 +443,21 @@ const RefusalCase kRefusalCases[] = {
      "intent t() { guard { external secret a > 0; } solve {} verify {} }", ErrorCode::kSyntax, 1,
      31, "'secret' is a keyword and cannot be used in an expression"},
     // Conditions.
-    {"MissingSemicolon", "intent t() { guard { a > 0 } solve {} verify {} }", ErrorCode::kSyntax,
-     1, 28, "expected ';' ending the condition, found '}'"},
-    {"MissingSemicolonBetween", "intent t() {\n guard {\n  a > 0\n  b > 0;\n } solve {} verify {} }",
-     ErrorCode::kSyntax, 4, 3, "expected ';' ending the condition, found name 'b'"},
+    {"MissingSemicolon", "intent t() { guard { a > 0 } solve {} verify {} }", ErrorCode::kSyntax, 1,
+     28, "expected ';' ending the condition, found '}'"},
+    {"MissingSemicolonBetween",
+     "intent t() {\n guard {\n  a > 0\n  b > 0;\n } solve {} verify {} }", ErrorCode::kSyntax, 4, 3,
+     "expected ';' ending the condition, found name 'b'"},
     {"MissingSemicolonInVerify", "intent t() { guard {} solve {} verify { x == 1 } }",
      ErrorCode::kSyntax, 1, 48, "';' ending the condition"},
     {"CommaBetweenConditions", "intent t() { guard { a > 0, b > 0; } solve {} verify {} }",
      ErrorCode::kSyntax, 1, 27, "expected ';' ending the condition, found ','"},
     {"NoRelation", "intent t() { guard { a; } solve {} verify {} }", ErrorCode::kSyntax, 1, 23,
      "expected a comparison (==, !=, <, <=, >, >=), found ';'"},
-    {"NoRightSide", "intent t() { guard { a == ; } solve {} verify {} }", ErrorCode::kSyntax, 1,
-     27, "expected a name, an integer, true, false or '(', found ';'"},
-    {"EmptyParentheses", "intent t() { guard { () == 1; } solve {} verify {} }",
-     ErrorCode::kSyntax, 1, 23, "found ')'"},
+    {"NoRightSide", "intent t() { guard { a == ; } solve {} verify {} }", ErrorCode::kSyntax, 1, 27,
+     "expected a name, an integer, true, false or '(', found ';'"},
+    {"EmptyParentheses", "intent t() { guard { () == 1; } solve {} verify {} }", ErrorCode::kSyntax,
+     1, 23, "found ')'"},
     {"UnbalancedParenthesis", "intent t() { guard { (a + b == 1; } solve {} verify {} }",
      ErrorCode::kSyntax, 1, 29, "expected ')', found '=='"},
     {"ExtraClosingParenthesis", "intent t() { guard { a + b) == 1; } solve {} verify {} }",
@@ -472,8 +466,8 @@ const RefusalCase kRefusalCases[] = {
      ErrorCode::kSyntax, 1, 26, "found '=='"},
     {"UnaryPlusIsNotAnOperator", "intent t() { guard { +a == 1; } solve {} verify {} }",
      ErrorCode::kSyntax, 1, 22, "found '+'"},
-    {"ChainedLess", "intent t() { guard { a < b < c; } solve {} verify {} }", ErrorCode::kSyntax,
-     1, 28, "comparisons cannot be chained"},
+    {"ChainedLess", "intent t() { guard { a < b < c; } solve {} verify {} }", ErrorCode::kSyntax, 1,
+     28, "comparisons cannot be chained"},
     {"ChainedEquals", "intent t() { guard {} solve {} verify { a == b == c; } }",
      ErrorCode::kSyntax, 1, 48, "comparisons cannot be chained: write each comparison"},
     {"ChainedMixed", "intent t() { guard { 0 <= a + 1 != b; } solve {} verify {} }",
@@ -495,12 +489,12 @@ const RefusalCase kRefusalCases[] = {
      ErrorCode::kSyntax, 1, 37, "expected a setting value, found keyword 'verify'"},
     {"ListWithoutComma", "intent t() { guard {} solve { tags: [a b]; } verify {} }",
      ErrorCode::kSyntax, 1, 40, "expected ',' or ']', found name 'b'"},
-    {"UnclosedList", "intent t() { guard {} solve { tags: [a, ; } verify {} }",
-     ErrorCode::kSyntax, 1, 41, "expected a setting value"},
-    {"ConditionInSolve", "intent t() { guard {} solve { a > 0; } verify {} }",
-     ErrorCode::kSyntax, 1, 33, "expected ':', found '>'"},
-    {"SettingInGuard", "intent t() { guard { budget: 5; } solve {} verify {} }",
-     ErrorCode::kSyntax, 1, 28, "expected a comparison"},
+    {"UnclosedList", "intent t() { guard {} solve { tags: [a, ; } verify {} }", ErrorCode::kSyntax,
+     1, 41, "expected a setting value"},
+    {"ConditionInSolve", "intent t() { guard {} solve { a > 0; } verify {} }", ErrorCode::kSyntax,
+     1, 33, "expected ':', found '>'"},
+    {"SettingInGuard", "intent t() { guard { budget: 5; } solve {} verify {} }", ErrorCode::kSyntax,
+     1, 28, "expected a comparison"},
     // Batches.
     {"BatchWithoutName", "atomic_batch { }", ErrorCode::kSyntax, 1, 14,
      "expected a batch name, found '{'"},
@@ -580,7 +574,9 @@ std::string chain(std::size_t operators, std::string_view op = "+") {
   return out;
 }
 
-std::string parenthesised(std::size_t depth) { return repeat("(", depth) + "1" + repeat(")", depth); }
+std::string parenthesised(std::size_t depth) {
+  return repeat("(", depth) + "1" + repeat(")", depth);
+}
 
 std::string right_nested(std::size_t depth) {
   return repeat("1 + (", depth) + "1" + repeat(")", depth);
@@ -593,7 +589,9 @@ struct LimitCase {
   std::string message_part;
 };
 
-void PrintTo(const LimitCase& test, std::ostream* out) { *out << test.name; }
+void PrintTo(const LimitCase& test, std::ostream* out) {
+  *out << test.name;
+}
 
 class ParserLimits : public ::testing::TestWithParam<LimitCase> {};
 
@@ -621,7 +619,8 @@ const LimitCase kLimitCases[] = {
      "more than 512 conditions"},
     {"GuardAndVerifyConditionsTogether", with_conditions(300, 212), with_conditions(300, 213),
      "more than 512 conditions"},
-    {"Settings", with_settings(64), with_settings(65), "intent 't' has more than 64 solve settings"},
+    {"Settings", with_settings(64), with_settings(65),
+     "intent 't' has more than 64 solve settings"},
     {"ListValues", with_list(64), with_list(65), "setting list has more than 64 values"},
     {"NestedEmptyLists", with_nested_lists(16, ""), with_nested_lists(17, ""),
      "setting value nested deeper than 16 lists"},
@@ -639,8 +638,7 @@ const LimitCase kLimitCases[] = {
      with_guard_expression(repeat("-", 128) + "1"), "nested deeper than 128 levels"},
     {"RightNestedAddition", with_guard_expression(right_nested(127)),
      with_guard_expression(right_nested(128)), "nested deeper than 128 levels"},
-    {"ChainOnTheRightSide",
-     "intent t() { guard { 1 == " + chain(127) + "; } solve {} verify {} }",
+    {"ChainOnTheRightSide", "intent t() { guard { 1 == " + chain(127) + "; } solve {} verify {} }",
      "intent t() { guard { 1 == " + chain(128) + "; } solve {} verify {} }",
      "nested deeper than 128 levels"},
 };
