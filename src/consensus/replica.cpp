@@ -1,0 +1,1 @@
+#include "consensus/replica.h"
