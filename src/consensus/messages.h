@@ -194,6 +194,16 @@ std::size_t encoded_certificate_size(const Certificate& certificate) noexcept;
 // Size in bytes of encode_message(message), for transport models.
 std::size_t encoded_message_size(const Message& message);
 
+// Pieces of messages, for evidence and persistent state.
+void encode_vote(Encoder& encoder, const Vote& vote);
+Result<Vote> decode_vote(Decoder& decoder);
+void encode_pre_prepare(Encoder& encoder, const PrePrepare& message);
+Result<PrePrepare> decode_pre_prepare(Decoder& decoder, const DecodeLimits& limits);
+void encode_prepared_proof(Encoder& encoder, const PreparedProof& proof);
+// Also refuses a certificate that is not a prepare certificate for the
+// block's height (the digest is not checked: that needs hashing).
+Result<PreparedProof> decode_prepared_proof(Decoder& decoder, const DecodeLimits& limits);
+
 // --- What each message signs ---------------------------------------------
 
 Bytes vote_signing_bytes(const Hash256& chain_id, VotePhase phase, View view, Height height,
