@@ -42,6 +42,9 @@ struct ReplicaStats {
   std::uint64_t blocks_delivered = 0;
   std::uint64_t views_changed = 0;
   std::uint64_t evidence_reported = 0;
+  // Votes not signed because they would conflict with a vote signed before
+  // (after a restart, or facing an equivocating leader).
+  std::uint64_t votes_withheld = 0;
 
   std::uint64_t refused_total() const noexcept;
   std::uint64_t refused_count(Refusal refusal) const noexcept {
