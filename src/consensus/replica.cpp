@@ -495,18 +495,19 @@ struct Replica::Impl {
       const Height height = committed.height.next();
       const auto certificate = commit_certificates.find(height);
       if (certificate == commit_certificates.end()) return;
-      const Hash256& digest = certificate->second->digest;
+      const CertificatePtr proof = certificate->second;  // deliver() erases the entry
+      const Hash256 digest = proof->digest;
       const BlockPtr block = block_for(height, digest);
       if (!block) return;
       if (block->parent_digest != committed.digest) return;
       const auto verification = verification_of(digest);
       if (!verification) request_verification(block, digest);
       if (verification != Verification::kOk) return;
-      deliver(block, digest, certificate->second);
+      deliver(block, digest, proof);
     }
   }
 
-  void deliver(const BlockPtr& block, const Hash256& digest, const CertificatePtr& certificate) {
+  void deliver(BlockPtr block, Hash256 digest, CertificatePtr certificate) {
     const Height height = block->height;
     const auto slot = slots.find(height);
     if (slot != slots.end() && slot->second.prepare_sent_ms && certificate->view == view) {
