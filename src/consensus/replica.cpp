@@ -290,24 +290,27 @@ struct Replica::Impl {
     --pending_verifications;
     found->second.second = event.ok ? Verification::kOk : Verification::kFalse;
     if (event.ok) return;
+    bool leader_proven_faulty = false;
     for (auto& [height, slot] : slots) {
       if (!slot.block || slot.digest != event.block_digest) continue;
       slot.invalid = true;
-      report_false_claim(slot, event);
+      leader_proven_faulty = report_false_claim(slot, event) || leader_proven_faulty;
     }
+    // The leader is provably faulty: do not wait for the timer.
+    if (leader_proven_faulty && !in_view_change) start_view_change(view.next());
   }
 
-  void report_false_claim(const Slot& slot, const BlockVerified& event) {
+  // Returns whether the evidence accuses the current view's leader.
+  bool report_false_claim(const Slot& slot, const BlockVerified& event) {
     if (!event.false_claim_index || !slot.pre_prepare ||
         *event.false_claim_index >= slot.block->claims.size()) {
-      return;
+      return false;
     }
     const auto evidence = std::make_shared<const Evidence>(
         FalseClaimEvidence{*slot.pre_prepare, *event.false_claim_index});
     ++stats.evidence_reported;
     out.push_back(ReportEvidence{evidence});
-    // The leader is provably faulty: do not wait for the timer.
-    if (!in_view_change && slot.pre_prepare->view == view) start_view_change(view.next());
+    return slot.pre_prepare->view == view;
   }
 
   // ======================= voting =======================
@@ -650,7 +653,9 @@ struct Replica::Impl {
     slot.block = m.block;
     slot.digest = digest;
     slot.pre_prepare = m;
-    if (block.height > committed.height) request_verification(m.block, digest);
+    // Verification of later heights starts early (pipelined); the next
+    // height is verified once its parent is checked (progress_slot).
+    if (block.height > committed.height.next()) request_verification(m.block, digest);
   }
 
   void on_vote(const Vote& vote, const MessagePtr& message) {
