@@ -56,7 +56,7 @@ consensus::BlockVerified Engine::application_verify(std::uint32_t index,
 // Equivocation: the leader's PRE-PREPARE goes to the lower half of the
 // network, a second signed block for the same (view, height) to the upper
 // half. Conflicting votes: every PREPARE and COMMIT has a twin for another
-// digest; the two halves get different ones (a collector, and every fourth
+// digest; the two halves get different ones (a collector, and every third
 // peer, gets both).
 bool Engine::adversary_intercepts(std::uint32_t index, const consensus::Action& action,
                                   std::uint64_t at_us) {
@@ -104,9 +104,9 @@ bool Engine::adversary_intercepts(std::uint32_t index, const consensus::Action& 
     for (std::uint32_t peer = 0; peer < options_.nodes; ++peer) {
       if (peer == index) continue;
       transmit(index, peer, peer < half ? first : second, at_us);
-      // Every fourth peer also gets the other vote, so honest nodes can
+      // Every third peer also gets the other vote, so honest nodes can
       // catch the double vote and report it.
-      if (peer % 4 == 0) transmit(index, peer, peer < half ? second : first, at_us);
+      if (peer % 3 == 1) transmit(index, peer, peer < half ? second : first, at_us);
     }
     return true;
   }

@@ -104,6 +104,7 @@ std::string result_summary(const SimResult& result) {
       "finality p50 {:.1f} ms, p99 {:.1f} ms (simulated)\n"
       "per node per block: {:.1f} messages, {:.0f} bytes\n"
       "agreement {}, validity {}, partition safety {}, accusations {}, liveness {}\n"
+      "evidence reported by honest nodes: {}\n"
       "cpu costs (us): sign {}, verify {}, sha256/KiB {}, proof {}{}\n"
       "simulated {:.3f} s in {} events; wall {:.2f} s, peak RSS {:.0f} MB\n"
       "trace {}\n",
@@ -115,7 +116,8 @@ std::string result_summary(const SimResult& result) {
       per_node_per_block(result.messages_sent, result), per_node_per_block(result.bytes_sent, result),
       verdict(result.agreement_ok), verdict(result.validity_ok), verdict(result.partition_safety_ok),
       verdict(result.accusations_ok),
-      result.liveness_ok ? verdict(*result.liveness_ok) : "not judged", options.cpu.sign_us,
+      result.liveness_ok ? verdict(*result.liveness_ok) : "not judged", result.evidence_reported,
+      options.cpu.sign_us,
       options.cpu.verify_us, options.cpu.sha256_kib_us, options.cpu.proof_us,
       options.cpu_costs_measured ? " (measured on this machine)" : " (given)",
       static_cast<double>(result.sim_time_us) / 1e6, result.events, result.wall_s,
