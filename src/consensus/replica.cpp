@@ -106,6 +106,8 @@ struct Replica::Impl {
   Hash256 stable_digest;
   std::map<Height, Hash256> own_checkpoints;
   std::map<Height, PhaseVotes> checkpoint_votes;
+  std::map<ValidatorIndex, Vote> far_checkpoints;  // beyond the high watermark
+  std::map<std::pair<Height, Hash256>, Stake> far_checkpoint_stake;
 
   // --- durable vote records ---
   std::optional<SignedRecord> last_pre_prepare;
@@ -408,8 +410,20 @@ struct Replica::Impl {
       Slot& slot = slots[height];
       if (!slot.prepare_certificate) slot.prepare_certificate = certificate;
     } else {
-      commit_certificates.emplace(height, certificate);
+      note_commit_certificate(certificate, self);
     }
+  }
+
+  // A commit certificate proves `height` final. If this replica cannot
+  // deliver up to it from what it holds, it asks the driver to sync.
+  void note_commit_certificate(const CertificatePtr& certificate, ValidatorIndex source) {
+    const Height height = certificate->height;
+    if (height <= committed.height || !commit_certificates.emplace(height, certificate).second) {
+      return;
+    }
+    const bool next_known = commit_certificates.contains(committed.height.next());
+    const bool block_known = block_for(height, certificate->digest) != nullptr;
+    if (height > committed.height.next() ? !next_known : !block_known) request_sync(height, source);
   }
 
   // ======================= progress at one height =======================
@@ -726,10 +740,7 @@ struct Replica::Impl {
       return;
     }
     if (!verify_certificate(certificate, VotePhase::kCommit)) return;
-    commit_certificates.emplace(height, certificate);
-    const bool next_known = commit_certificates.contains(committed.height.next());
-    const bool block_known = block_for(height, certificate->digest) != nullptr;
-    if (height > committed.height.next() ? !next_known : !block_known) request_sync(height, sender);
+    note_commit_certificate(certificate, sender);
   }
 
   void request_sync(Height height, ValidatorIndex hint) {
@@ -790,6 +801,15 @@ struct Replica::Impl {
       refuse(Refusal::kUnexpected);
       return;
     }
+    if (vote.height > high_watermark()) {
+      on_far_checkpoint_vote(vote);
+      return;
+    }
+    if (vote.height <= stable_height) {
+      // The checkpoint became stable before this vote arrived: normal.
+      ++stats.late_votes_ignored;
+      return;
+    }
     if (!in_watermarks(vote.height)) {
       refuse(Refusal::kOutsideWatermarks);
       return;
@@ -804,6 +824,43 @@ struct Replica::Impl {
       return;
     }
     add_checkpoint_vote(vote);
+  }
+
+  // A checkpoint beyond the high watermark means this replica fell behind
+  // (it was down, or cut off). It keeps each validator's latest such vote
+  // (memory bounded by the validator count); once more than 2/3 of stake
+  // agrees on one, that is a stable checkpoint certificate, and the replica
+  // adopts it and syncs up to it.
+  void on_far_checkpoint_vote(const Vote& vote) {
+    const auto stored = far_checkpoints.find(vote.voter);
+    if (stored != far_checkpoints.end() && stored->second.height >= vote.height) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    if (!verify_vote(vote)) {
+      refuse(Refusal::kBadSignature);
+      return;
+    }
+    const Stake stake = validators->at(vote.voter).stake;
+    if (stored != far_checkpoints.end()) {
+      const auto old = far_checkpoint_stake.find({stored->second.height, stored->second.digest});
+      if (old != far_checkpoint_stake.end()) old->second -= stake;
+      stored->second = vote;
+    } else {
+      far_checkpoints.emplace(vote.voter, vote);
+    }
+    Stake& total = far_checkpoint_stake[{vote.height, vote.digest}];
+    total += stake;
+    if (!validators->is_quorum(total)) return;
+    Tally tally;
+    for (const auto& [voter, far_vote] : far_checkpoints) {
+      if (far_vote.height == vote.height && far_vote.digest == vote.digest) {
+        tally.signatures.emplace(voter, far_vote.signature);
+      }
+    }
+    adopt_stable_checkpoint(
+        certificate_from(tally, VotePhase::kCheckpoint, View(0), vote.height, vote.digest),
+        vote.voter);
   }
 
   void add_checkpoint_vote(const Vote& vote) {
@@ -841,6 +898,10 @@ struct Replica::Impl {
     upto(own_checkpoints);
     upto(checkpoint_votes);
     upto(commit_certificates);
+    std::erase_if(far_checkpoints,
+                  [height](const auto& entry) { return entry.second.height <= height; });
+    std::erase_if(far_checkpoint_stake,
+                  [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,
                   [height](const auto& entry) { return entry.second.first <= height; });
     pending_verifications = static_cast<std::size_t>(std::count_if(
