@@ -126,6 +126,7 @@ struct Replica::Impl {
   // --- timing ---
   std::uint64_t now_ms = 0;
   std::uint64_t smoothed_rtt_ms = 0;
+  bool rtt_measured = false;  // the first sample replaces the configured guess
   std::uint32_t failed_views = 0;
 
   // --- persist before send ---
@@ -164,11 +165,21 @@ struct Replica::Impl {
   }
 
   void record_rtt_sample(std::uint64_t sample_ms) {
-    if (smoothed_rtt_ms == 0) {
+    if (!rtt_measured) {
+      rtt_measured = true;
       smoothed_rtt_ms = std::max<std::uint64_t>(sample_ms, 1);
     } else {
       smoothed_rtt_ms = (7 * smoothed_rtt_ms + sample_ms) / 8;
     }
+  }
+
+  // From sending PREPARE to holding the commit certificate is two round
+  // trips through a collector, one all-to-all; and half a round trip more
+  // for an all-to-all leader, whose PREPARE leaves with its proposal, one
+  // hop before the others'.
+  std::uint64_t round_trip_sample(std::uint64_t elapsed_ms) const {
+    if (collector()) return elapsed_ms / 2;
+    return is_leader() ? elapsed_ms * 2 / 3 : elapsed_ms;
   }
 
   void restart_view_timer() { out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()}); }
@@ -528,9 +539,7 @@ struct Replica::Impl {
     const Height height = block->height;
     const auto slot = slots.find(height);
     if (slot != slots.end() && slot->second.prepare_sent_ms && certificate->view == view) {
-      // Vote to commit certificate: one round trip all-to-all, two through a collector.
-      const std::uint64_t round_trips = collector() ? 2 : 1;
-      record_rtt_sample((now_ms - *slot->second.prepare_sent_ms) / round_trips);
+      record_rtt_sample(round_trip_sample(now_ms - *slot->second.prepare_sent_ms));
     }
     committed = ChainTip{height, digest, block->timestamp_ms};
     committed_digests[height] = digest;
