@@ -106,6 +106,8 @@ struct Replica::Impl {
   Hash256 stable_digest;
   std::map<Height, Hash256> own_checkpoints;
   std::map<Height, PhaseVotes> checkpoint_votes;
+  std::map<ValidatorIndex, Vote> far_checkpoints;  // beyond the high watermark
+  std::map<std::pair<Height, Hash256>, Stake> far_checkpoint_stake;
 
   // --- durable vote records ---
   std::optional<SignedRecord> last_pre_prepare;
@@ -124,6 +126,7 @@ struct Replica::Impl {
   // --- timing ---
   std::uint64_t now_ms = 0;
   std::uint64_t smoothed_rtt_ms = 0;
+  bool rtt_measured = false;  // the first sample replaces the configured guess
   std::uint32_t failed_views = 0;
 
   // --- persist before send ---
@@ -162,11 +165,21 @@ struct Replica::Impl {
   }
 
   void record_rtt_sample(std::uint64_t sample_ms) {
-    if (smoothed_rtt_ms == 0) {
+    if (!rtt_measured) {
+      rtt_measured = true;
       smoothed_rtt_ms = std::max<std::uint64_t>(sample_ms, 1);
     } else {
       smoothed_rtt_ms = (7 * smoothed_rtt_ms + sample_ms) / 8;
     }
+  }
+
+  // From sending PREPARE to holding the commit certificate is two round
+  // trips through a collector, one all-to-all; and half a round trip more
+  // for an all-to-all leader, whose PREPARE leaves with its proposal, one
+  // hop before the others'.
+  std::uint64_t round_trip_sample(std::uint64_t elapsed_ms) const {
+    if (collector()) return elapsed_ms / 2;
+    return is_leader() ? elapsed_ms * 2 / 3 : elapsed_ms;
   }
 
   void restart_view_timer() { out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()}); }
@@ -408,8 +421,20 @@ struct Replica::Impl {
       Slot& slot = slots[height];
       if (!slot.prepare_certificate) slot.prepare_certificate = certificate;
     } else {
-      commit_certificates.emplace(height, certificate);
+      note_commit_certificate(certificate, self);
     }
+  }
+
+  // A commit certificate proves `height` final. If this replica cannot
+  // deliver up to it from what it holds, it asks the driver to sync.
+  void note_commit_certificate(const CertificatePtr& certificate, ValidatorIndex source) {
+    const Height height = certificate->height;
+    if (height <= committed.height || !commit_certificates.emplace(height, certificate).second) {
+      return;
+    }
+    const bool next_known = commit_certificates.contains(committed.height.next());
+    const bool block_known = block_for(height, certificate->digest) != nullptr;
+    if (height > committed.height.next() ? !next_known : !block_known) request_sync(height, source);
   }
 
   // ======================= progress at one height =======================
@@ -514,9 +539,7 @@ struct Replica::Impl {
     const Height height = block->height;
     const auto slot = slots.find(height);
     if (slot != slots.end() && slot->second.prepare_sent_ms && certificate->view == view) {
-      // Vote to commit certificate: one round trip all-to-all, two through a collector.
-      const std::uint64_t round_trips = collector() ? 2 : 1;
-      record_rtt_sample((now_ms - *slot->second.prepare_sent_ms) / round_trips);
+      record_rtt_sample(round_trip_sample(now_ms - *slot->second.prepare_sent_ms));
     }
     committed = ChainTip{height, digest, block->timestamp_ms};
     committed_digests[height] = digest;
@@ -726,10 +749,7 @@ struct Replica::Impl {
       return;
     }
     if (!verify_certificate(certificate, VotePhase::kCommit)) return;
-    commit_certificates.emplace(height, certificate);
-    const bool next_known = commit_certificates.contains(committed.height.next());
-    const bool block_known = block_for(height, certificate->digest) != nullptr;
-    if (height > committed.height.next() ? !next_known : !block_known) request_sync(height, sender);
+    note_commit_certificate(certificate, sender);
   }
 
   void request_sync(Height height, ValidatorIndex hint) {
@@ -790,6 +810,15 @@ struct Replica::Impl {
       refuse(Refusal::kUnexpected);
       return;
     }
+    if (vote.height > high_watermark()) {
+      on_far_checkpoint_vote(vote);
+      return;
+    }
+    if (vote.height <= stable_height) {
+      // The checkpoint became stable before this vote arrived: normal.
+      ++stats.late_votes_ignored;
+      return;
+    }
     if (!in_watermarks(vote.height)) {
       refuse(Refusal::kOutsideWatermarks);
       return;
@@ -804,6 +833,43 @@ struct Replica::Impl {
       return;
     }
     add_checkpoint_vote(vote);
+  }
+
+  // A checkpoint beyond the high watermark means this replica fell behind
+  // (it was down, or cut off). It keeps each validator's latest such vote
+  // (memory bounded by the validator count); once more than 2/3 of stake
+  // agrees on one, that is a stable checkpoint certificate, and the replica
+  // adopts it and syncs up to it.
+  void on_far_checkpoint_vote(const Vote& vote) {
+    const auto stored = far_checkpoints.find(vote.voter);
+    if (stored != far_checkpoints.end() && stored->second.height >= vote.height) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    if (!verify_vote(vote)) {
+      refuse(Refusal::kBadSignature);
+      return;
+    }
+    const Stake stake = validators->at(vote.voter).stake;
+    if (stored != far_checkpoints.end()) {
+      const auto old = far_checkpoint_stake.find({stored->second.height, stored->second.digest});
+      if (old != far_checkpoint_stake.end()) old->second -= stake;
+      stored->second = vote;
+    } else {
+      far_checkpoints.emplace(vote.voter, vote);
+    }
+    Stake& total = far_checkpoint_stake[{vote.height, vote.digest}];
+    total += stake;
+    if (!validators->is_quorum(total)) return;
+    Tally tally;
+    for (const auto& [voter, far_vote] : far_checkpoints) {
+      if (far_vote.height == vote.height && far_vote.digest == vote.digest) {
+        tally.signatures.emplace(voter, far_vote.signature);
+      }
+    }
+    adopt_stable_checkpoint(
+        certificate_from(tally, VotePhase::kCheckpoint, View(0), vote.height, vote.digest),
+        vote.voter);
   }
 
   void add_checkpoint_vote(const Vote& vote) {
@@ -841,6 +907,10 @@ struct Replica::Impl {
     upto(own_checkpoints);
     upto(checkpoint_votes);
     upto(commit_certificates);
+    std::erase_if(far_checkpoints,
+                  [height](const auto& entry) { return entry.second.height <= height; });
+    std::erase_if(far_checkpoint_stake,
+                  [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,
                   [height](const auto& entry) { return entry.second.first <= height; });
     pending_verifications = static_cast<std::size_t>(std::count_if(

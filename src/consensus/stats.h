@@ -45,6 +45,8 @@ struct ReplicaStats {
   // Votes not signed because they would conflict with a vote signed before
   // (after a restart, or facing an equivocating leader).
   std::uint64_t votes_withheld = 0;
+  // Valid votes that arrived after their quorum was complete (not refusals).
+  std::uint64_t late_votes_ignored = 0;
 
   std::uint64_t refused_total() const noexcept;
   std::uint64_t refused_count(Refusal refusal) const noexcept {

@@ -219,6 +219,11 @@ void Cluster::carry_out(std::size_t index, Action& action) {
         crypto::sha256(std::string("proof-") + std::to_string(request->height.value()));
     proposal.claims.push_back(
         {proof, ClaimedVerdict::kProved, Difficulty(request->height.value())});
+    if (liars_.contains(index)) {
+      const Hash256 forged = crypto::sha256(std::string("forged-") + std::to_string(now_ms_));
+      false_proofs_.insert(forged);
+      proposal.claims.push_back({forged, ClaimedVerdict::kProved, Difficulty(1000)});
+    }
     proposal.payload_digest =
         crypto::sha256(std::string("payload-") + std::to_string(request->height.value()));
     proposal.timestamp_ms = now_ms_;
@@ -239,6 +244,7 @@ void Cluster::carry_out(std::size_t index, Action& action) {
     const Hash256 digest = block_digest(*deliver->block);
     AETHEL_ASSERT(deliver->block->height.value() == ledger.blocks.size() + 1);
     ledger.blocks.push_back(digest);
+    ledger.final_blocks.push_back(SyncedBlock{deliver->block, deliver->commit_certificate});
     ledger.last_timestamp_ms = deliver->block->timestamp_ms;
     Encoder encoder;
     encoder.put_fixed(ledger.state).put_fixed(digest);
@@ -254,6 +260,16 @@ void Cluster::carry_out(std::size_t index, Action& action) {
                                                                         : " (equivocation)"));
   } else if (auto* sync = std::get_if<SyncNeeded>(&action)) {
     note(who + " needs sync to h" + std::to_string(sync->height.value()));
+    // The sync component: fetch the final blocks from the most advanced live replica.
+    std::size_t source = index;
+    for (std::size_t i = 0; i < size(); ++i) {
+      if (!crashed_.contains(i) && ledgers_[i].blocks.size() > ledgers_[source].blocks.size())
+        source = i;
+    }
+    const std::vector<SyncedBlock> served = ledgers_[source].final_blocks;
+    for (std::size_t h = ledgers_[index].blocks.size(); h < served.size(); ++h) {
+      schedule(now_ms_ + options_.latency_ms, index, served[h]);
+    }
   } else if (auto* entered = std::get_if<EnteredView>(&action)) {
     note(who + " enters v" + std::to_string(entered->view.value()) + " leader r" +
          std::to_string(entered->leader.value()));

@@ -69,8 +69,9 @@ class Cluster {
   void set_drop_filter(DropFilter filter) { drop_ = std::move(filter); }
   // Delivers `message` to `to` now, as if from the network.
   void inject(std::size_t to, MessagePtr message);
-  // Proofs the application model judges false when verifying.
-  void mark_false_proof(const Hash256& proof_id) { false_proofs_.insert(proof_id); }
+  // The validator's application claims a false proof in every block it
+  // proposes; every other validator's verification finds it false.
+  void make_liar(std::size_t index) { liars_.insert(index); }
 
   const std::vector<Hash256>& committed(std::size_t index) const {
     return ledgers_.at(index).blocks;
@@ -85,6 +86,7 @@ class Cluster {
  private:
   struct Ledger {
     std::vector<Hash256> blocks;
+    std::vector<SyncedBlock> final_blocks;  // what a sync component would serve
     std::uint64_t last_timestamp_ms = 0;
     Hash256 state;
   };
@@ -122,6 +124,7 @@ class Cluster {
   std::vector<std::uint64_t> timer_generation_;
   std::set<std::size_t> crashed_;
   std::set<Hash256> false_proofs_;
+  std::set<std::size_t> liars_;
   std::priority_queue<Pending, std::vector<Pending>, Later> queue_;
   std::uint64_t sequence_ = 0;
   std::uint64_t steps_ = 0;
