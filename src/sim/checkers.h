@@ -6,8 +6,10 @@
 //   validity           no honest node commits a block with a claim that
 //                      contradicts the ground truth;
 //   partition safety   while a partition holds, a side whose stake is not a
-//                      quorum (more than 2/3) commits nothing (after a grace
-//                      period covering messages already in flight);
+//                      quorum (more than 2/3) commits nothing new: no height
+//                      that no honest node had committed before the cut
+//                      (plus a grace period covering messages in flight);
+//                      catching up on older heights is allowed;
 //   accusations        evidence reported by an honest node names a Byzantine one;
 //   liveness           judged at the end by the simulator (every honest node
 //                      has committed the requested blocks), only when
@@ -68,6 +70,7 @@ class Observer {
   std::uint64_t final_threshold_ = 0;  // honest commits that make a block final for finality
 
   std::map<std::uint64_t, Hash256> committed_by_height_;
+  std::map<std::uint64_t, std::uint64_t> first_commit_us_;  // by height, any honest node
   std::map<Hash256, std::uint64_t> first_proposal_us_;
   std::map<Hash256, std::uint64_t> commits_by_block_;
   std::map<std::uint64_t, std::uint64_t> finality_us_;

@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::uint64_t kSyncRequestBytes = 24;  // envelope, height, sender
 constexpr std::size_t kSyncBatchBlocks = 32;
+constexpr std::uint64_t kDirectBroadcastBudgetUs = 100'000;
+constexpr std::uint64_t kMaxTransmissions = 16;
 
 }  // namespace
 
@@ -41,28 +43,37 @@ bool Engine::cut_by_partition(std::uint32_t from, std::uint32_t to, std::uint64_
 }
 
 // The sender's uplink sends one packet after another; each copy then takes
-// the latency plus a fresh jitter draw.
+// the latency plus a fresh jitter draw. Links are reliable transports (TCP
+// between validators): a lost transmission is sent again after a
+// retransmission timeout, so loss costs time and bandwidth, not the message.
+// Messages across a partition or to a crashed node are lost for good.
 void Engine::transmit(std::uint32_t from, std::uint32_t to, const PacketPtr& packet,
                       std::uint64_t at_us) {
   Node& sender = nodes_[from];
-  ++result_.messages_sent;
-  result_.bytes_sent += packet->size_bytes;
+  std::uint64_t attempts = 1;
+  while (attempts < kMaxTransmissions && network_prng_.chance_ppm(options_.loss_ppm)) ++attempts;
+  result_.messages_sent += 1;
+  result_.retransmissions += attempts - 1;
+  result_.bytes_sent += packet->size_bytes * attempts;
   const std::uint64_t start_us = std::max(at_us, sender.uplink_free_us);
   sender.uplink_free_us = start_us + transmission_us(packet->size_bytes);
-  if (network_prng_.chance_ppm(options_.loss_ppm)) {
-    ++result_.messages_dropped;
-    return;
-  }
+  const std::uint64_t retransmission_timeout_us = 3 * (options_.latency_us + options_.jitter_us) + 10'000;
+  const std::uint64_t sent_us = sender.uplink_free_us + (attempts - 1) * retransmission_timeout_us;
   const int copies = network_prng_.chance_ppm(options_.duplicate_ppm) ? 2 : 1;
   for (int copy = 0; copy < copies; ++copy) {
     const std::uint64_t arrival_us =
-        sender.uplink_free_us + options_.latency_us + network_prng_.between(0, options_.jitter_us);
+        sent_us + options_.latency_us + network_prng_.between(0, options_.jitter_us);
     schedule({.time_us = arrival_us, .kind = EventKind::kArrival, .node = to, .from = from, .packet = packet});
   }
 }
 
 void Engine::broadcast(std::uint32_t from, const PacketPtr& packet, std::uint64_t at_us) {
-  if (gossip_fanout_ == 0 || gossip_fanout_ + 1 >= options_.nodes) {
+  // Small messages go straight to everyone while that keeps the sender's
+  // uplink busy for at most kDirectBroadcastBudgetUs: one hop, no relay can
+  // withhold them. Larger ones (certificates, NEW-VIEW) are relayed.
+  const bool direct_is_cheap =
+      transmission_us(packet->size_bytes) * (options_.nodes - 1) <= kDirectBroadcastBudgetUs;
+  if (gossip_fanout_ == 0 || gossip_fanout_ + 1 >= options_.nodes || direct_is_cheap) {
     for (std::uint32_t to = 0; to < options_.nodes; ++to) {
       if (to != from) transmit(from, to, packet, at_us);
     }

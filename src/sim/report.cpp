@@ -85,6 +85,7 @@ nlohmann::json result_to_json(const SimResult& result) {
   json["messages_sent"] = result.messages_sent;
   json["bytes_sent"] = result.bytes_sent;
   json["messages_dropped"] = result.messages_dropped;
+  json["retransmissions"] = result.retransmissions;
   json["evidence_reported"] = result.evidence_reported;
   json["real_signature_verifications"] = result.real_signature_verifications;
   json["memoized_signature_checks"] = result.memoized_signature_checks;

@@ -39,7 +39,8 @@ struct SimResult {
 
   std::uint64_t messages_sent = 0;  // transmissions, relays included
   std::uint64_t bytes_sent = 0;
-  std::uint64_t messages_dropped = 0;  // lost, cut by a partition, or to a crashed node
+  std::uint64_t retransmissions = 0;   // lost transmissions sent again
+  std::uint64_t messages_dropped = 0;  // cut by a partition, or to a crashed or silent node
 
   bool agreement_ok = true;
   bool validity_ok = true;

@@ -214,7 +214,11 @@ TEST(Observer, MinoritySideMustNotCommitWhilePartitioned) {
   EXPECT_TRUE(observer.partition_safety_ok());
   observer.on_commit(1, block, consensus::block_digest(block), 11'000);  // healed
   EXPECT_TRUE(observer.partition_safety_ok());
+  // Height 1 was final before the cut: catching up on it is allowed.
   observer.on_commit(2, block, consensus::block_digest(block), 5'000);
+  EXPECT_TRUE(observer.partition_safety_ok());
+  const auto next = block_at(oracle, 2, true);
+  observer.on_commit(2, next, consensus::block_digest(next), 5'000);
   EXPECT_FALSE(observer.partition_safety_ok());
 }
 
