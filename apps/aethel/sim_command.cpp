@@ -101,6 +101,7 @@ Result<sim::SimOptions> build_options(const SimArguments& arguments) {
     options.cpu_costs_measured = true;
   } else {
     base.proof_us = sim::kDefaultProofCostUs;
+    base.cores = 1;
   }
   if (!arguments.cpu_costs.empty()) {
     auto merged = sim::parse_cpu_costs(arguments.cpu_costs, base);
@@ -172,8 +173,9 @@ void add_sim_command(CLI::App& app) {
   sim->add_option("--vote-pattern", arguments->vote_pattern,
                   "all-to-all, collector or auto (all-to-all up to 64 nodes)");
   sim->add_option("--cpu-cost-us", arguments->cpu_costs,
-                  "Fix modelled CPU costs, e.g. sign=20,verify=50,sha256=3,proof=1486 (costs not "
-                  "given are measured on this machine)");
+                  "Fix modelled CPU costs, e.g. sign=20,verify=50,sha256=3,proof=1486,cores=2 (costs "
+                  "not given are measured on this machine; cores defaults to its hardware threads, "
+                  "or 1 when sign, verify, sha256 and proof are all given)");
   sim->add_option("--proofs-per-block", arguments->proofs_per_block, "Proof claims per block");
   sim->add_option("--bandwidth-mbps", arguments->bandwidth_mbps, "Per-node up and down bandwidth");
   sim->add_option("--max-sim-ms", arguments->max_sim_ms, "Stop after this much simulated time");

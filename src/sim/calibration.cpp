@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <thread>
 
 #include "core/assert.h"
 #include "crypto/ed25519.h"
@@ -58,6 +59,7 @@ CpuCosts measure_cpu_costs(std::uint64_t budget_ms) {
     (void)crypto::sha256(kib);
   });
   costs.proof_us = kDefaultProofCostUs;
+  costs.cores = std::max(1U, std::thread::hardware_concurrency());
   return costs;
 }
 

@@ -13,7 +13,8 @@ namespace aethel::sim {
 // machine (673 proofs/s, README), unless --cpu-cost-us proof=.. says otherwise.
 inline constexpr std::uint64_t kDefaultProofCostUs = 1'486;
 
-// Times sign, verify and SHA-256 of 1 KiB for about `budget_ms` in total.
+// Times sign, verify and SHA-256 of 1 KiB for about `budget_ms` in total;
+// cores: this machine's hardware threads.
 CpuCosts measure_cpu_costs(std::uint64_t budget_ms = 300);
 
 }  // namespace aethel::sim

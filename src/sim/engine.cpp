@@ -108,7 +108,7 @@ consensus::ReplicaSetup Engine::replica_setup(std::uint32_t index) {
   config.max_block_claims = std::max<std::uint32_t>(config.max_block_claims, options_.proofs_per_block);
   config.timeout_min_ms = options_.timeout_min_ms;
   config.timeout_max_ms = std::max<std::uint64_t>(config.timeout_max_ms, options_.timeout_min_ms);
-  config.initial_rtt_ms = std::max<std::uint64_t>(1, 2 * (options_.latency_us + options_.jitter_us) / 1000);
+  config.initial_rtt_ms = std::max<std::uint64_t>(1, modelled_round_trip_us() / 1000);
   consensus::ReplicaSetup setup{config,
                                 validators_,
                                 secret_key(index).clone(),
@@ -120,6 +120,19 @@ consensus::ReplicaSetup Engine::replica_setup(std::uint32_t index) {
     setup.tip = {last.height, consensus::block_digest(last), last.timestamp_ms};
   }
   return setup;
+}
+
+// The replicas' round-trip estimate before they measure one, as an operator
+// would configure it for this network: two one-way trips plus the CPU time
+// of checking a quorum of votes (what a collector does before it answers).
+std::uint64_t Engine::modelled_round_trip_us() const noexcept {
+  const std::uint64_t quorum = validators_->quorum_stake().value();
+  return 2 * (options_.latency_us + options_.jitter_us) + parallel_cost_us(quorum, options_.cpu.verify_us);
+}
+
+std::uint64_t Engine::parallel_cost_us(std::uint64_t count, std::uint64_t unit_us) const noexcept {
+  const std::uint64_t cores = options_.cpu.cores;
+  return (count * unit_us + cores - 1) / cores;
 }
 
 bool Engine::runs_replica(const Node& node) const noexcept {
@@ -188,8 +201,8 @@ void Engine::step(std::uint32_t index, std::uint64_t at_us, const consensus::Eve
   const std::uint64_t verified_now = stats.signatures_verified - node.signatures_verified_seen;
   node.signatures_made_seen = stats.signatures_made;
   node.signatures_verified_seen = stats.signatures_verified;
-  const std::uint64_t cost_us =
-      extra_cost_us + signed_now * options_.cpu.sign_us + verified_now * options_.cpu.verify_us;
+  const std::uint64_t cost_us = extra_cost_us + signed_now * options_.cpu.sign_us +
+                                parallel_cost_us(verified_now, options_.cpu.verify_us);
   node.busy_until_us = start_us + cost_us;
   execute(index, std::move(actions), node.busy_until_us);
 }
@@ -250,7 +263,8 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
     schedule_local(index, at_us, application_proposal(index, *request, at_us / 1000));
   } else if (auto* verify = std::get_if<consensus::VerifyBlock>(&action)) {
     const bool lies = !node.honest && node.strategy == Strategy::kVoteInvalid;
-    const std::uint64_t cost_us = lies ? 0 : verify->block->claims.size() * options_.cpu.proof_us;
+    const std::uint64_t cost_us =
+        lies ? 0 : parallel_cost_us(verify->block->claims.size(), options_.cpu.proof_us);
     node.busy_until_us = std::max(node.busy_until_us, at_us) + cost_us;
     schedule_local(index, node.busy_until_us, application_verify(index, *verify->block));
   } else if (auto* deliver = std::get_if<consensus::DeliverBlock>(&action)) {

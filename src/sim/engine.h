@@ -153,6 +153,8 @@ class Engine {
 
   // Nodes and replicas.
   bool runs_replica(const Node& node) const noexcept;
+  std::uint64_t modelled_round_trip_us() const noexcept;
+  std::uint64_t parallel_cost_us(std::uint64_t count, std::uint64_t unit_us) const noexcept;
   void step(std::uint32_t node, std::uint64_t at_us, const consensus::Event& event,
             std::uint64_t extra_cost_us);
   void execute(std::uint32_t node, consensus::Actions actions, std::uint64_t at_us);

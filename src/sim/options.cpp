@@ -173,9 +173,11 @@ Result<CpuCosts> parse_cpu_costs(std::string_view text, CpuCosts base) {
       base.proof_us = *value;
     } else if (name == "sha256") {
       base.sha256_kib_us = *value;
+    } else if (name == "cores") {
+      base.cores = static_cast<std::uint32_t>(std::min<std::uint64_t>(*value, 1024));
     } else {
       return fail(ErrorCode::kInvalidArgument, "cpu costs: unknown cost '" + std::string(name) +
-                                                   "' (known: sign, verify, proof, sha256)");
+                                                   "' (known: sign, verify, proof, sha256, cores)");
     }
   }
   return base;
@@ -202,6 +204,7 @@ Result<void> SimOptions::validate() const {
     return bad("--proofs-per-block must be between 1 and 4096");
   }
   if (max_sim_ms < 1) return bad("--max-sim-ms must be positive");
+  if (cpu.cores < 1) return bad("--cpu-cost-us cores must be at least 1");
   for (const auto& partition : partitions) {
     if (partition.side.empty() || partition.side.size() >= nodes) {
       return bad("--partition: a side must hold some but not all nodes");
@@ -277,7 +280,8 @@ std::string replay_command(const SimOptions& options) {
                         " --cpu-cost-us sign=" + std::to_string(options.cpu.sign_us) +
                         ",verify=" + std::to_string(options.cpu.verify_us) +
                         ",proof=" + std::to_string(options.cpu.proof_us) +
-                        ",sha256=" + std::to_string(options.cpu.sha256_kib_us);
+                        ",sha256=" + std::to_string(options.cpu.sha256_kib_us) +
+                        ",cores=" + std::to_string(options.cpu.cores);
   if (options.gossip_fanout) command += " --gossip-fanout " + std::to_string(*options.gossip_fanout);
   for (const auto& partition : options.partitions) {
     std::string side;

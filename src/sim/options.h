@@ -62,6 +62,10 @@ struct CpuCosts {
   std::uint64_t verify_us = 0;
   std::uint64_t sha256_kib_us = 0;  // hashing one KiB
   std::uint64_t proof_us = 0;       // verifying one proof (the judge's cost, not run here)
+  // Cores per validator. Signature and proof verifications are independent
+  // of one another, so a validator spreads them over its cores: a batch of n
+  // costs ceil(n * cost / cores). Signing and hashing stay on one core.
+  std::uint32_t cores = 1;
 };
 
 // "sign=20,verify=50,proof=1500,sha256=3": any subset; fields not named keep

@@ -75,6 +75,7 @@ nlohmann::json result_to_json(const SimResult& result) {
                           {"verify", options.cpu.verify_us},
                           {"sha256_kib", options.cpu.sha256_kib_us},
                           {"proof", options.cpu.proof_us},
+                          {"cores", options.cpu.cores},
                           {"measured", options.cpu_costs_measured}};
   json["refused"] = result.refused;
   json["vote_pattern"] = consensus::vote_pattern_name(result.vote_pattern);
@@ -106,7 +107,7 @@ std::string result_summary(const SimResult& result) {
       "per node per block: {:.1f} messages, {:.0f} bytes\n"
       "agreement {}, validity {}, partition safety {}, accusations {}, liveness {}\n"
       "evidence reported by honest nodes: {}\n"
-      "cpu costs (us): sign {}, verify {}, sha256/KiB {}, proof {}{}\n"
+      "cpu costs (us): sign {}, verify {}, sha256/KiB {}, proof {}; {} cores per node{}\n"
       "simulated {:.3f} s in {} events; wall {:.2f} s, peak RSS {:.0f} MB\n"
       "trace {}\n",
       options.nodes, options.byzantine, strategies_text(options), options.seed,
@@ -119,7 +120,7 @@ std::string result_summary(const SimResult& result) {
       verdict(result.accusations_ok),
       result.liveness_ok ? verdict(*result.liveness_ok) : "not judged", result.evidence_reported,
       options.cpu.sign_us,
-      options.cpu.verify_us, options.cpu.sha256_kib_us, options.cpu.proof_us,
+      options.cpu.verify_us, options.cpu.sha256_kib_us, options.cpu.proof_us, options.cpu.cores,
       options.cpu_costs_measured ? " (measured on this machine)" : " (given)",
       static_cast<double>(result.sim_time_us) / 1e6, result.events, result.wall_s,
       result.peak_rss_mb, result.trace_hash.hex());
