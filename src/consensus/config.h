@@ -41,9 +41,9 @@ struct Config {
   std::uint64_t timestamp_max_ahead_ms = 10'000;
 
   // Timeouts. base = clamp(rtt_multiplier * smoothed round trip,
-  // timeout_min_ms, timeout_max_ms); the timeout of a view is base doubled
-  // once per consecutive failed view, capped at timeout_max_ms; a commit
-  // resets the doubling.
+  // timeout_min_ms, timeout_max_ms); the timeout of a view is base times
+  // 2^k after k consecutive failed views, capped at timeout_max_ms; a commit
+  // resets k to 0.
   std::uint64_t timeout_min_ms = 2'000;
   std::uint64_t timeout_max_ms = 120'000;
   std::uint64_t timeout_rtt_multiplier = 4;

@@ -555,7 +555,7 @@ Bytes new_view_signing_bytes(const Hash256& chain_id, const NewView& new_view) {
   return std::move(encoder).take();
 }
 
-// --- Signing helpers ---------------------------------------------------------
+// --- Signing -----------------------------------------------------------------
 
 Vote sign_vote(const Hash256& chain_id, const crypto::SecretKey& key, VotePhase phase, View view,
                Height height, const Hash256& digest, ValidatorIndex voter) {

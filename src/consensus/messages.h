@@ -216,7 +216,7 @@ Bytes view_change_signing_bytes(const Hash256& chain_id, const ViewChangeSummary
 // (height, view, digest).
 Bytes new_view_signing_bytes(const Hash256& chain_id, const NewView& new_view);
 
-// --- Signing helpers (the replica, tests and simulated Byzantine nodes) ---
+// --- Signing (used by the replica, tests and simulated Byzantine nodes) ---
 
 Vote sign_vote(const Hash256& chain_id, const crypto::SecretKey& key, VotePhase phase, View view,
                Height height, const Hash256& digest, ValidatorIndex voter);

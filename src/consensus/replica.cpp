@@ -63,7 +63,7 @@ bool may_sign(const std::optional<SignedRecord>& last, View view, Height height,
   return view == last->view && height == last->height && digest == last->digest;
 }
 
-std::uint64_t saturating_double(std::uint64_t value, std::uint64_t cap) {
+std::uint64_t twice_capped(std::uint64_t value, std::uint64_t cap) {
   return value > cap / 2 ? cap : value * 2;
 }
 
@@ -137,7 +137,7 @@ struct Replica::Impl {
 
   Actions out;
 
-  // ======================= helpers =======================
+  // ======================= shared pieces =======================
 
   bool collector() const { return config.vote_pattern == VotePattern::kCollector; }
   ValidatorIndex leader_of(View v) const { return validators->leader_for_view(v); }
@@ -159,7 +159,7 @@ struct Replica::Impl {
   std::uint64_t view_timeout_ms() const {
     std::uint64_t timeout = base_timeout_ms();
     for (std::uint32_t i = 0; i < failed_views && timeout < config.timeout_max_ms; ++i) {
-      timeout = saturating_double(timeout, config.timeout_max_ms);
+      timeout = twice_capped(timeout, config.timeout_max_ms);
     }
     return std::min(timeout, config.timeout_max_ms);
   }

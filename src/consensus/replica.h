@@ -1,6 +1,6 @@
 // A PBFT replica as a pure state machine: events in, actions out.
 //
-// The replica owns no socket, thread, clock or random source. A driver (the
+// The replica owns no socket, thread, clock or entropy source. A driver (the
 // node, the simulator, a test) feeds it events through step() with the
 // current time and carries out the actions it returns, in order (see
 // actions.h for persist-before-send). Two drivers given the same events at

@@ -57,7 +57,7 @@ class ValidatorSet {
   // The leader (and, in the collector vote pattern, the collector) of a
   // view: the validator whose cumulative-stake interval holds
   // u64(SHA-256("aethel-leader" || view)) mod total stake. Deterministic,
-  // stake-weighted, and pseudo-random across views, so consecutive views do
+  // stake-weighted, and scattered by the hash across views, so consecutive views do
   // not walk through a run of silent validators.
   ValidatorIndex leader_for_view(View view) const;
 
