@@ -42,7 +42,9 @@ std::uint32_t to_ppm(double probability) {
   return static_cast<std::uint32_t>(probability * 1e6 + 0.5);
 }
 
-std::uint64_t to_us(double ms) { return static_cast<std::uint64_t>(ms * 1000.0 + 0.5); }
+std::uint64_t to_us(double ms) {
+  return static_cast<std::uint64_t>(ms * 1000.0 + 0.5);
+}
 
 Result<sim::SimOptions> build_options(const SimArguments& arguments) {
   sim::SimOptions options;
@@ -58,7 +60,8 @@ Result<sim::SimOptions> build_options(const SimArguments& arguments) {
   }
   if (!(arguments.latency_ms >= 0 && arguments.latency_ms <= 60'000) ||
       !(arguments.jitter_ms >= 0 && arguments.jitter_ms <= 60'000)) {
-    return fail(ErrorCode::kInvalidArgument, "--latency-ms and --jitter-ms must be between 0 and 60000");
+    return fail(ErrorCode::kInvalidArgument,
+                "--latency-ms and --jitter-ms must be between 0 and 60000");
   }
   options.latency_us = to_us(arguments.latency_ms);
   options.jitter_us = to_us(arguments.jitter_ms);
@@ -68,7 +71,8 @@ Result<sim::SimOptions> build_options(const SimArguments& arguments) {
   options.proofs_per_block = arguments.proofs_per_block;
   options.max_sim_ms = arguments.max_sim_ms;
   options.timeout_min_ms = arguments.timeout_min_ms;
-  if (arguments.gossip_fanout >= 0) options.gossip_fanout = static_cast<std::uint32_t>(arguments.gossip_fanout);
+  if (arguments.gossip_fanout >= 0)
+    options.gossip_fanout = static_cast<std::uint32_t>(arguments.gossip_fanout);
 
   auto strategies = sim::parse_strategy_list(arguments.strategy);
   if (!strategies) return unexpected<Error>(strategies.error());
@@ -133,8 +137,8 @@ void run_sim_command(const SimArguments& arguments) {
     std::cout << sim::result_summary(*result);
   }
   if (!result->invariants_ok()) {
-    std::cerr << "aethel sim: an invariant failed; replay with:\n  " << sim::replay_command(*options)
-              << "\n";
+    std::cerr << "aethel sim: an invariant failed; replay with:\n  "
+              << sim::replay_command(*options) << "\n";
   }
   set_exit_status(result->invariants_ok() ? 0 : 1);
 }
@@ -172,14 +176,16 @@ void add_sim_command(CLI::App& app) {
       ->take_all();
   sim->add_option("--vote-pattern", arguments->vote_pattern,
                   "all-to-all, collector or auto (all-to-all up to 64 nodes)");
-  sim->add_option("--cpu-cost-us", arguments->cpu_costs,
-                  "Fix modelled CPU costs, e.g. sign=20,verify=50,sha256=3,proof=1486,cores=2 (costs "
-                  "not given are measured on this machine; cores defaults to its hardware threads, "
-                  "or 1 when sign, verify, sha256 and proof are all given)");
+  sim->add_option(
+      "--cpu-cost-us", arguments->cpu_costs,
+      "Fix modelled CPU costs, e.g. sign=20,verify=50,sha256=3,proof=1486,cores=2 (costs "
+      "not given are measured on this machine; cores defaults to its hardware threads, "
+      "or 1 when sign, verify, sha256 and proof are all given)");
   sim->add_option("--proofs-per-block", arguments->proofs_per_block, "Proof claims per block");
   sim->add_option("--bandwidth-mbps", arguments->bandwidth_mbps, "Per-node up and down bandwidth");
   sim->add_option("--max-sim-ms", arguments->max_sim_ms, "Stop after this much simulated time");
-  sim->add_option("--timeout-min-ms", arguments->timeout_min_ms, "The replicas' minimum view timeout");
+  sim->add_option("--timeout-min-ms", arguments->timeout_min_ms,
+                  "The replicas' minimum view timeout");
   sim->add_option("--gossip-fanout", arguments->gossip_fanout,
                   "Relay fan-out for broadcasts (0: direct to everyone; default: by node count)");
   sim->add_flag("--json", arguments->json, "Print one JSON object");

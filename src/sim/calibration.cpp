@@ -26,8 +26,8 @@ std::uint64_t microseconds_per_call(std::chrono::microseconds budget, Operation 
     calls += 16;
     elapsed = Clock::now() - start;
   } while (elapsed < budget);
-  const auto total_ns =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+  const auto total_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
   return std::max<std::uint64_t>(1, (total_ns + calls * 500) / (calls * 1000));
 }
 
@@ -39,7 +39,8 @@ CpuCosts measure_cpu_costs(std::uint64_t budget_ms) {
   seed[0] = 0x5a;
   const auto keys = crypto::keypair_from_seed(seed);
   Bytes message(120, 0x42);  // about the size of a vote's signing bytes
-  const auto signature = crypto::sign(keys.secret_key, crypto::SigningDomain::kConsensusPrepare, message);
+  const auto signature =
+      crypto::sign(keys.secret_key, crypto::SigningDomain::kConsensusPrepare, message);
   Bytes kib(1024, 0x17);
 
   CpuCosts costs;
@@ -49,9 +50,9 @@ CpuCosts measure_cpu_costs(std::uint64_t budget_ms) {
   });
   message[0] = 0x42;
   costs.verify_us = microseconds_per_call(share, [&] {
-    const bool ok =
-        crypto::verify(keys.public_key, crypto::SigningDomain::kConsensusPrepare, message, signature)
-            .has_value();
+    const bool ok = crypto::verify(keys.public_key, crypto::SigningDomain::kConsensusPrepare,
+                                   message, signature)
+                        .has_value();
     AETHEL_ASSERT(ok);
   });
   costs.sha256_kib_us = microseconds_per_call(share, [&] {

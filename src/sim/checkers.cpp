@@ -28,9 +28,9 @@ void Observer::on_commit(std::uint32_t node, const consensus::Block& block,
   const std::uint64_t first_commit_us = first_commit_us_.try_emplace(height, now_us).first->second;
   if (!first && entry->second != block_digest) {
     agreement_ok_ = false;
-    violation("agreement: node " + std::to_string(node) + " committed " + block_digest.hex().substr(0, 16) +
-              " at height " + std::to_string(height) + " where another honest node committed " +
-              entry->second.hex().substr(0, 16));
+    violation("agreement: node " + std::to_string(node) + " committed " +
+              block_digest.hex().substr(0, 16) + " at height " + std::to_string(height) +
+              " where another honest node committed " + entry->second.hex().substr(0, 16));
   }
   for (std::size_t i = 0; i < block.claims.size(); ++i) {
     if (!oracle_.claim_is_true(block.claims[i])) {
@@ -43,12 +43,14 @@ void Observer::on_commit(std::uint32_t node, const consensus::Block& block,
   }
   for (const auto& partition : partitions_) {
     if (now_us < partition.grace_end_us || now_us >= partition.heal_us) continue;
-    const bool quorum = partition.on_side[node] ? partition.side_is_quorum : partition.rest_is_quorum;
+    const bool quorum =
+        partition.on_side[node] ? partition.side_is_quorum : partition.rest_is_quorum;
     // Catching up on a height that was final before the cut is not new.
     if (!quorum && first_commit_us >= partition.grace_end_us) {
       partition_safety_ok_ = false;
-      violation("partition safety: node " + std::to_string(node) + " on a side without 2/3 of stake committed height " +
-                std::to_string(height) + " at " + std::to_string(now_us / 1000) + " ms");
+      violation("partition safety: node " + std::to_string(node) +
+                " on a side without 2/3 of stake committed height " + std::to_string(height) +
+                " at " + std::to_string(now_us / 1000) + " ms");
     }
   }
   const std::uint64_t count = ++commits_by_block_[block_digest];

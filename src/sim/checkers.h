@@ -35,14 +35,15 @@ struct PartitionWindow {
   std::uint64_t start_us = 0;
   std::uint64_t grace_end_us = 0;  // checks apply from here
   std::uint64_t heal_us = 0;
-  std::vector<bool> on_side;       // per node: in the partition's listed side
-  bool side_is_quorum = false;     // the listed side holds more than 2/3 of stake
-  bool rest_is_quorum = false;     // the other nodes do
+  std::vector<bool> on_side;    // per node: in the partition's listed side
+  bool side_is_quorum = false;  // the listed side holds more than 2/3 of stake
+  bool rest_is_quorum = false;  // the other nodes do
 };
 
 class Observer {
  public:
-  Observer(const ProofOracle& oracle, std::vector<bool> honest, std::vector<PartitionWindow> partitions);
+  Observer(const ProofOracle& oracle, std::vector<bool> honest,
+           std::vector<PartitionWindow> partitions);
 
   void on_proposal(const Hash256& block_digest, std::uint64_t now_us);
   void on_commit(std::uint32_t node, const consensus::Block& block, const Hash256& block_digest,
@@ -56,7 +57,9 @@ class Observer {
   const std::vector<std::string>& violations() const noexcept { return violations_; }
 
   // Heights final at 2/3 of honest stake, and their finality in µs, by height.
-  const std::map<std::uint64_t, std::uint64_t>& finality_us() const noexcept { return finality_us_; }
+  const std::map<std::uint64_t, std::uint64_t>& finality_us() const noexcept {
+    return finality_us_;
+  }
   std::uint64_t honest_count() const noexcept { return honest_count_; }
   std::uint64_t evidence_count() const noexcept { return evidence_count_; }
 

@@ -105,7 +105,8 @@ consensus::ReplicaSetup Engine::replica_setup(std::uint32_t index) {
   consensus::Config config;
   config.chain_id = chain_id_;
   config.vote_pattern = vote_pattern_;
-  config.max_block_claims = std::max<std::uint32_t>(config.max_block_claims, options_.proofs_per_block);
+  config.max_block_claims =
+      std::max<std::uint32_t>(config.max_block_claims, options_.proofs_per_block);
   config.timeout_min_ms = options_.timeout_min_ms;
   config.timeout_max_ms = std::max<std::uint64_t>(config.timeout_max_ms, options_.timeout_min_ms);
   config.initial_rtt_ms = std::max<std::uint64_t>(1, modelled_round_trip_us() / 1000);
@@ -127,7 +128,8 @@ consensus::ReplicaSetup Engine::replica_setup(std::uint32_t index) {
 // of checking a quorum of votes (what a collector does before it answers).
 std::uint64_t Engine::modelled_round_trip_us() const noexcept {
   const std::uint64_t quorum = validators_->quorum_stake().value();
-  return 2 * (options_.latency_us + options_.jitter_us) + parallel_cost_us(quorum, options_.cpu.verify_us);
+  return 2 * (options_.latency_us + options_.jitter_us) +
+         parallel_cost_us(quorum, options_.cpu.verify_us);
 }
 
 std::uint64_t Engine::parallel_cost_us(std::uint64_t count, std::uint64_t unit_us) const noexcept {
@@ -143,7 +145,8 @@ void Engine::start_node(std::uint32_t index, std::uint64_t now_us) {
   Node& node = nodes_[index];
   if (!runs_replica(node)) return;
   auto replica = consensus::Replica::create(replica_setup(index));
-  AETHEL_ASSERT_MSG(replica.has_value(), "a simulated replica must start from its own persisted state");
+  AETHEL_ASSERT_MSG(replica.has_value(),
+                    "a simulated replica must start from its own persisted state");
   node.replica.emplace(std::move(*replica));
   node.signatures_made_seen = 0;
   node.signatures_verified_seen = 0;
@@ -164,8 +167,11 @@ void Engine::start_node(std::uint32_t index, std::uint64_t now_us) {
 
 void Engine::schedule_faults() {
   for (const auto& crash_spec : options_.crashes) {
-    schedule({.time_us = crash_spec.at_ms * 1000, .kind = EventKind::kCrash, .node = crash_spec.node});
-    schedule({.time_us = crash_spec.restart_ms * 1000, .kind = EventKind::kRestart, .node = crash_spec.node});
+    schedule(
+        {.time_us = crash_spec.at_ms * 1000, .kind = EventKind::kCrash, .node = crash_spec.node});
+    schedule({.time_us = crash_spec.restart_ms * 1000,
+              .kind = EventKind::kRestart,
+              .node = crash_spec.node});
     liveness_not_before_us_ = std::max(liveness_not_before_us_, crash_spec.restart_ms * 1000);
   }
   for (const auto& partition : options_.partitions) {
@@ -181,8 +187,10 @@ void Engine::schedule(QueuedEvent event) {
 void Engine::fold_trace(std::uint64_t time_us, std::uint32_t node, std::uint8_t kind,
                         const Hash256& digest) {
   std::array<std::uint8_t, 13 + Hash256::kSize> record{};
-  for (int i = 0; i < 8; ++i) record[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(time_us >> (56 - 8 * i));
-  for (int i = 0; i < 4; ++i) record[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(node >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    record[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(time_us >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    record[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(node >> (24 - 8 * i));
   record[12] = kind;
   std::copy(digest.array().begin(), digest.array().end(), record.begin() + 13);
   trace_.update(ByteView(record));
@@ -234,7 +242,8 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
     if (const auto* pre_prepare = std::get_if<consensus::PrePrepare>(send->message.get())) {
       observer_->on_proposal(consensus::block_digest(*pre_prepare->block), at_us);
     }
-    transmit(index, static_cast<std::uint32_t>(send->to.value()), consensus_packet(send->message), at_us);
+    transmit(index, static_cast<std::uint32_t>(send->to.value()), consensus_packet(send->message),
+             at_us);
   } else if (auto* cast = std::get_if<consensus::Broadcast>(&action)) {
     if (const auto* pre_prepare = std::get_if<consensus::PrePrepare>(cast->message.get())) {
       observer_->on_proposal(consensus::block_digest(*pre_prepare->block), at_us);
@@ -271,7 +280,8 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
     on_deliver_block(index, *deliver, at_us);
   } else if (auto* evidence = std::get_if<consensus::ReportEvidence>(&action)) {
     const auto offender = consensus::offender(*evidence->evidence);
-    const bool equivocation = std::holds_alternative<consensus::EquivocationEvidence>(*evidence->evidence);
+    const bool equivocation =
+        std::holds_alternative<consensus::EquivocationEvidence>(*evidence->evidence);
     observer_->on_evidence(index, static_cast<std::uint32_t>(offender.value()),
                            equivocation ? "equivocation" : "false-claim");
   } else if (auto* sync = std::get_if<consensus::SyncNeeded>(&action)) {
@@ -387,10 +397,10 @@ SimResult Engine::run() {
         for (const auto& node : nodes_) {
           if (node.honest) min_height = std::min<std::uint64_t>(min_height, node.chain.size());
         }
-        std::fprintf(stderr, "sim: %.1f s simulated, %llu events, honest min height %llu, %zu final\n",
-                     static_cast<double>(now_us_) / 1e6,
-                     static_cast<unsigned long long>(result_.events),
-                     static_cast<unsigned long long>(min_height), observer_->finality_us().size());
+        std::fprintf(
+            stderr, "sim: %.1f s simulated, %llu events, honest min height %llu, %zu final\n",
+            static_cast<double>(now_us_) / 1e6, static_cast<unsigned long long>(result_.events),
+            static_cast<unsigned long long>(min_height), observer_->finality_us().size());
       }
     }
   }
@@ -410,8 +420,10 @@ SimResult Engine::run() {
   for (const auto& node : nodes_) {
     if (!node.honest) continue;
     accumulate_stats(node);
-    result_.honest_min_height = std::min<std::uint64_t>(result_.honest_min_height, node.chain.size());
-    result_.honest_max_height = std::max<std::uint64_t>(result_.honest_max_height, node.chain.size());
+    result_.honest_min_height =
+        std::min<std::uint64_t>(result_.honest_min_height, node.chain.size());
+    result_.honest_max_height =
+        std::max<std::uint64_t>(result_.honest_max_height, node.chain.size());
   }
   result_.agreement_ok = observer_->agreement_ok();
   result_.validity_ok = observer_->validity_ok();
@@ -422,11 +434,10 @@ SimResult Engine::run() {
   if (judge_liveness_) {
     result_.liveness_ok = honest_done_ == honest_count_;
     if (!*result_.liveness_ok) {
-      result_.violations.push_back("liveness: honest nodes committed between " +
-                                   std::to_string(result_.honest_min_height) + " and " +
-                                   std::to_string(result_.honest_max_height) + " of " +
-                                   std::to_string(options_.blocks) + " blocks by " +
-                                   std::to_string(now_us_ / 1000) + " ms");
+      result_.violations.push_back(
+          "liveness: honest nodes committed between " + std::to_string(result_.honest_min_height) +
+          " and " + std::to_string(result_.honest_max_height) + " of " +
+          std::to_string(options_.blocks) + " blocks by " + std::to_string(now_us_ / 1000) + " ms");
     }
   }
   result_.refused = refused_;
@@ -435,7 +446,8 @@ SimResult Engine::run() {
   result_.memoized_signature_checks = checker_->memo_hits();
   fold_trace(now_us_, 0, 0, Hash256{});
   result_.trace_hash = trace_.finish();
-  result_.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+  result_.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
   result_.peak_rss_mb = peak_rss_mb();
   return result_;
 }

@@ -64,10 +64,10 @@ struct Packet {
 using PacketPtr = std::shared_ptr<const Packet>;
 
 enum class EventKind : std::uint8_t {
-  kArrival,        // a packet reaches a node's network interface
-  kDelivered,      // the packet has been downloaded
-  kTimer,          // a replica's timer expires
-  kLocal,          // an application answer (ProposalReady, BlockVerified, Executed)
+  kArrival,    // a packet reaches a node's network interface
+  kDelivered,  // the packet has been downloaded
+  kTimer,      // a replica's timer expires
+  kLocal,      // an application answer (ProposalReady, BlockVerified, Executed)
   kCrash,
   kRestart,
   kAdversaryTick,  // a Byzantine node's periodic attack
@@ -170,11 +170,13 @@ class Engine {
 
   // Byzantine strategies (engine_byzantine.cpp). Returns true if the action
   // was carried out by the strategy instead of the default.
-  bool adversary_intercepts(std::uint32_t node, const consensus::Action& action, std::uint64_t at_us);
+  bool adversary_intercepts(std::uint32_t node, const consensus::Action& action,
+                            std::uint64_t at_us);
   consensus::ProposalReady application_proposal(std::uint32_t node,
                                                 const consensus::RequestProposal& request,
                                                 std::uint64_t now_ms) const;
-  consensus::BlockVerified application_verify(std::uint32_t node, const consensus::Block& block) const;
+  consensus::BlockVerified application_verify(std::uint32_t node,
+                                              const consensus::Block& block) const;
   void on_adversary_tick(std::uint32_t node, std::uint64_t now_us);
   void record_for_replay(Node& node, const consensus::MessagePtr& message);
   std::uint32_t random_peer(std::uint32_t node, Prng& prng) const;

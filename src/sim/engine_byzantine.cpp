@@ -23,7 +23,8 @@ bool is_leader_pre_prepare(const consensus::Message& message, std::uint32_t node
 
 const consensus::Vote* own_vote(const consensus::Message& message, std::uint32_t node) {
   const auto* vote = std::get_if<consensus::Vote>(&message);
-  if (vote == nullptr || vote->voter.value() != node || vote->phase == consensus::VotePhase::kCheckpoint) {
+  if (vote == nullptr || vote->voter.value() != node ||
+      vote->phase == consensus::VotePhase::kCheckpoint) {
     return nullptr;
   }
   return vote;
@@ -91,8 +92,9 @@ bool Engine::adversary_intercepts(std::uint32_t index, const consensus::Action& 
     const consensus::Vote* vote = own_vote(**message, index);
     if (vote == nullptr) return false;
     const Hash256 other_digest = crypto::sha256(vote->digest.view());
-    auto twin = std::make_shared<const consensus::Message>(consensus::sign_vote(
-        chain_id_, secret_key(index), vote->phase, vote->view, vote->height, other_digest, vote->voter));
+    auto twin = std::make_shared<const consensus::Message>(
+        consensus::sign_vote(chain_id_, secret_key(index), vote->phase, vote->view, vote->height,
+                             other_digest, vote->voter));
     const auto first = consensus_packet(*message);
     const auto second = consensus_packet(twin);
     if (to != nullptr) {
@@ -138,7 +140,8 @@ void Engine::on_adversary_tick(std::uint32_t index, std::uint64_t now_us) {
         change.signed_summary =
             consensus::sign_view_change_summary(chain_id_, secret_key(index), std::move(summary));
         auto message = std::make_shared<const consensus::Message>(std::move(change));
-        transmit(index, random_peer(index, adversary_prng_), consensus_packet(std::move(message)), at_us);
+        transmit(index, random_peer(index, adversary_prng_), consensus_packet(std::move(message)),
+                 at_us);
       }
       node.busy_until_us = at_us + kSpamPeers * options_.cpu.sign_us;
       break;
@@ -173,8 +176,7 @@ void Engine::on_adversary_tick(std::uint32_t index, std::uint64_t now_us) {
         transmit(index, random_peer(index, adversary_prng_), packet, at_us);
       }
       break;
-    default:
-      return;  // other strategies act through the replica's actions only
+    default: return;  // other strategies act through the replica's actions only
   }
   schedule({.time_us = now_us + kAdversaryTickUs,
             .kind = EventKind::kAdversaryTick,

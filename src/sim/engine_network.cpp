@@ -57,13 +57,18 @@ void Engine::transmit(std::uint32_t from, std::uint32_t to, const PacketPtr& pac
   result_.bytes_sent += packet->size_bytes * attempts;
   const std::uint64_t start_us = std::max(at_us, sender.uplink_free_us);
   sender.uplink_free_us = start_us + transmission_us(packet->size_bytes);
-  const std::uint64_t retransmission_timeout_us = 3 * (options_.latency_us + options_.jitter_us) + 10'000;
+  const std::uint64_t retransmission_timeout_us =
+      3 * (options_.latency_us + options_.jitter_us) + 10'000;
   const std::uint64_t sent_us = sender.uplink_free_us + (attempts - 1) * retransmission_timeout_us;
   const int copies = network_prng_.chance_ppm(options_.duplicate_ppm) ? 2 : 1;
   for (int copy = 0; copy < copies; ++copy) {
     const std::uint64_t arrival_us =
         sent_us + options_.latency_us + network_prng_.between(0, options_.jitter_us);
-    schedule({.time_us = arrival_us, .kind = EventKind::kArrival, .node = to, .from = from, .packet = packet});
+    schedule({.time_us = arrival_us,
+              .kind = EventKind::kArrival,
+              .node = to,
+              .from = from,
+              .packet = packet});
   }
 }
 
@@ -103,7 +108,8 @@ void Engine::relay(std::uint32_t node, const PacketPtr& packet, std::uint64_t at
 
 void Engine::on_arrival(const QueuedEvent& event) {
   Node& node = nodes_[event.node];
-  if (node.crashed || !runs_replica(node) || cut_by_partition(event.from, event.node, event.time_us)) {
+  if (node.crashed || !runs_replica(node) ||
+      cut_by_partition(event.from, event.node, event.time_us)) {
     ++result_.messages_dropped;
     return;
   }
@@ -129,8 +135,7 @@ void Engine::on_delivered(const QueuedEvent& event) {
     seen[index] = true;
     relay(index, event.packet, event.time_us);
   }
-  const std::uint64_t hashing_us =
-      (packet.size_bytes + 1023) / 1024 * options_.cpu.sha256_kib_us;
+  const std::uint64_t hashing_us = (packet.size_bytes + 1023) / 1024 * options_.cpu.sha256_kib_us;
   switch (packet.kind) {
     case Packet::Kind::kConsensus:
       fold_trace(event.time_us, index, kTraceMessage, packet.digest);
@@ -146,7 +151,8 @@ void Engine::on_delivered(const QueuedEvent& event) {
         return;
       }
       step(index, event.time_us,
-           consensus::MessageReceived{std::make_shared<const consensus::Message>(std::move(*decoded))},
+           consensus::MessageReceived{
+               std::make_shared<const consensus::Message>(std::move(*decoded))},
            hashing_us);
       return;
     }
@@ -208,7 +214,10 @@ void Engine::on_anti_entropy(std::uint32_t index, std::uint64_t now_us) {
   Node& node = nodes_[index];
   const std::uint32_t peer = random_peer(index, network_prng_);
   if (peer != index) request_sync(index, peer, now_us);
-  schedule({.time_us = now_us + 1'000'000, .kind = EventKind::kAntiEntropy, .node = index, .aux = node.incarnation});
+  schedule({.time_us = now_us + 1'000'000,
+            .kind = EventKind::kAntiEntropy,
+            .node = index,
+            .aux = node.incarnation});
 }
 
 std::uint32_t Engine::random_peer(std::uint32_t node, Prng& prng) const {

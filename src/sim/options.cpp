@@ -11,10 +11,9 @@
 namespace aethel::sim {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<std::size_t>(Strategy::kCount)>
-    kStrategyNames = {"silent",           "equivocate",     "conflicting-votes",
-                      "vote-invalid",     "invalid-proposal", "view-change-spam",
-                      "replay",           "malformed"};
+constexpr std::array<std::string_view, static_cast<std::size_t>(Strategy::kCount)> kStrategyNames =
+    {"silent",           "equivocate", "conflicting-votes", "vote-invalid", "invalid-proposal",
+     "view-change-spam", "replay",     "malformed"};
 
 Result<std::uint64_t> parse_u64(std::string_view text, std::string_view what) {
   std::uint64_t value = 0;
@@ -54,9 +53,9 @@ Result<std::vector<std::uint32_t>> parse_node_set(std::string_view text, std::ui
       last = *parsed;
     }
     if (last < *first || last >= nodes) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "node set: '" + std::string(part) + "' is not a range of nodes 0.." +
-                      std::to_string(nodes - 1));
+      return fail(ErrorCode::kInvalidArgument, "node set: '" + std::string(part) +
+                                                   "' is not a range of nodes 0.." +
+                                                   std::to_string(nodes - 1));
     }
     for (std::uint64_t node = *first; node <= last; ++node) {
       members.insert(static_cast<std::uint32_t>(node));
@@ -106,9 +105,9 @@ Result<Partition> parse_partition(std::string_view text, std::uint32_t nodes) {
   auto heal = parse_u64(parts[1], "partition end");
   if (!heal) return unexpected<Error>(heal.error());
   if (*heal <= *start) {
-    return fail(ErrorCode::kInvalidArgument,
-                "partition: end " + std::to_string(*heal) + " ms is not after start " +
-                    std::to_string(*start) + " ms");
+    return fail(ErrorCode::kInvalidArgument, "partition: end " + std::to_string(*heal) +
+                                                 " ms is not after start " +
+                                                 std::to_string(*start) + " ms");
   }
   auto side = parse_node_set(parts[2], nodes);
   if (!side) return unexpected<Error>(side.error());
@@ -128,9 +127,9 @@ Result<Crash> parse_crash(std::string_view text, std::uint32_t nodes) {
   auto restart = parse_u64(parts[2], "restart time");
   if (!restart) return unexpected<Error>(restart.error());
   if (*node >= nodes) {
-    return fail(ErrorCode::kInvalidArgument,
-                "crash: node " + std::to_string(*node) + " does not exist (nodes 0.." +
-                    std::to_string(nodes - 1) + ")");
+    return fail(ErrorCode::kInvalidArgument, "crash: node " + std::to_string(*node) +
+                                                 " does not exist (nodes 0.." +
+                                                 std::to_string(nodes - 1) + ")");
   }
   if (*restart <= *at) {
     return fail(ErrorCode::kInvalidArgument, "crash: restart time must be after the crash time");
@@ -184,7 +183,9 @@ Result<CpuCosts> parse_cpu_costs(std::string_view text, CpuCosts base) {
 }
 
 Result<void> SimOptions::validate() const {
-  auto bad = [](std::string message) { return fail(ErrorCode::kInvalidArgument, std::move(message)); };
+  auto bad = [](std::string message) {
+    return fail(ErrorCode::kInvalidArgument, std::move(message));
+  };
   if (nodes < 1 || nodes > 100'000) return bad("--nodes must be between 1 and 100000");
   if (byzantine > nodes) {
     return bad("--byzantine " + std::to_string(byzantine) + " exceeds --nodes " +
@@ -264,25 +265,25 @@ std::string replay_command(const SimOptions& options) {
     text += fraction;
     return text;
   };
-  std::string command = "aethel sim --nodes " + std::to_string(options.nodes) +
-                        " --byzantine " + std::to_string(options.byzantine) + " --strategy " +
-                        strategies + " --seed " + std::to_string(options.seed) + " --blocks " +
-                        std::to_string(options.blocks) + " --latency-ms " +
-                        micro_to_ms(options.latency_us) + " --jitter-ms " +
-                        micro_to_ms(options.jitter_us) + " --loss " +
-                        ppm_to_probability(options.loss_ppm) + " --dup " +
-                        ppm_to_probability(options.duplicate_ppm) + " --bandwidth-mbps " +
-                        std::to_string(options.bandwidth_mbps) + " --vote-pattern " +
-                        std::string(vote_pattern_choice_name(options.vote_pattern)) +
-                        " --proofs-per-block " + std::to_string(options.proofs_per_block) +
-                        " --timeout-min-ms " + std::to_string(options.timeout_min_ms) +
-                        " --max-sim-ms " + std::to_string(options.max_sim_ms) +
-                        " --cpu-cost-us sign=" + std::to_string(options.cpu.sign_us) +
-                        ",verify=" + std::to_string(options.cpu.verify_us) +
-                        ",proof=" + std::to_string(options.cpu.proof_us) +
-                        ",sha256=" + std::to_string(options.cpu.sha256_kib_us) +
-                        ",cores=" + std::to_string(options.cpu.cores);
-  if (options.gossip_fanout) command += " --gossip-fanout " + std::to_string(*options.gossip_fanout);
+  std::string command =
+      "aethel sim --nodes " + std::to_string(options.nodes) + " --byzantine " +
+      std::to_string(options.byzantine) + " --strategy " + strategies + " --seed " +
+      std::to_string(options.seed) + " --blocks " + std::to_string(options.blocks) +
+      " --latency-ms " + micro_to_ms(options.latency_us) + " --jitter-ms " +
+      micro_to_ms(options.jitter_us) + " --loss " + ppm_to_probability(options.loss_ppm) +
+      " --dup " + ppm_to_probability(options.duplicate_ppm) + " --bandwidth-mbps " +
+      std::to_string(options.bandwidth_mbps) + " --vote-pattern " +
+      std::string(vote_pattern_choice_name(options.vote_pattern)) + " --proofs-per-block " +
+      std::to_string(options.proofs_per_block) + " --timeout-min-ms " +
+      std::to_string(options.timeout_min_ms) + " --max-sim-ms " +
+      std::to_string(options.max_sim_ms) +
+      " --cpu-cost-us sign=" + std::to_string(options.cpu.sign_us) +
+      ",verify=" + std::to_string(options.cpu.verify_us) +
+      ",proof=" + std::to_string(options.cpu.proof_us) +
+      ",sha256=" + std::to_string(options.cpu.sha256_kib_us) +
+      ",cores=" + std::to_string(options.cpu.cores);
+  if (options.gossip_fanout)
+    command += " --gossip-fanout " + std::to_string(*options.gossip_fanout);
   for (const auto& partition : options.partitions) {
     std::string side;
     for (const auto node : partition.side) {

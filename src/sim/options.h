@@ -15,14 +15,14 @@
 namespace aethel::sim {
 
 enum class Strategy : std::uint8_t {
-  kSilent = 0,          // drops everything, relays nothing
-  kEquivocate,          // as leader, different blocks to the two halves of the network
-  kConflictingVotes,    // two different signed votes per phase, one to each half
-  kVoteInvalid,         // colludes: proposes and votes for blocks with false verdicts
-  kInvalidProposal,     // as leader, proposes blocks with false claims
-  kViewChangeSpam,      // floods VIEW-CHANGE for future views
-  kReplay,              // re-sends old messages of others
-  kMalformed,           // sends random and truncated bytes
+  kSilent = 0,        // drops everything, relays nothing
+  kEquivocate,        // as leader, different blocks to the two halves of the network
+  kConflictingVotes,  // two different signed votes per phase, one to each half
+  kVoteInvalid,       // colludes: proposes and votes for blocks with false verdicts
+  kInvalidProposal,   // as leader, proposes blocks with false claims
+  kViewChangeSpam,    // floods VIEW-CHANGE for future views
+  kReplay,            // re-sends old messages of others
+  kMalformed,         // sends random and truncated bytes
   kCount,
 };
 

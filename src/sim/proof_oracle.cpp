@@ -29,7 +29,8 @@ consensus::Claim ProofOracle::truth(const Hash256& proof_id) const {
   claim.verdict = kind < 6   ? consensus::ClaimedVerdict::kProved
                   : kind < 7 ? consensus::ClaimedVerdict::kRefuted
                              : consensus::ClaimedVerdict::kUnknown;
-  claim.difficulty = Difficulty(1 + ((static_cast<std::uint64_t>(bytes[1]) << 8) | bytes[2]) % 1000);
+  claim.difficulty =
+      Difficulty(1 + ((static_cast<std::uint64_t>(bytes[1]) << 8) | bytes[2]) % 1000);
   return claim;
 }
 

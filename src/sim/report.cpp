@@ -5,7 +5,9 @@
 namespace aethel::sim {
 namespace {
 
-double milliseconds(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+double milliseconds(std::uint64_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
 
 double per_node_per_block(std::uint64_t total, const SimResult& result) {
   const std::uint64_t blocks = std::max<std::uint64_t>(1, result.blocks_committed);
@@ -31,7 +33,8 @@ nlohmann::json options_json(const SimOptions& options) {
   }
   nlohmann::json crashes = nlohmann::json::array();
   for (const auto& crash : options.crashes) {
-    crashes.push_back({{"node", crash.node}, {"at_ms", crash.at_ms}, {"restart_ms", crash.restart_ms}});
+    crashes.push_back(
+        {{"node", crash.node}, {"at_ms", crash.at_ms}, {"restart_ms", crash.restart_ms}});
   }
   return {{"latency_ms", milliseconds(options.latency_us)},
           {"jitter_ms", milliseconds(options.jitter_us)},
@@ -64,7 +67,8 @@ nlohmann::json result_to_json(const SimResult& result) {
   json["bytes_per_node_per_block"] = per_node_per_block(result.bytes_sent, result);
   json["agreement_ok"] = result.agreement_ok;
   json["validity_ok"] = result.validity_ok;
-  json["liveness_ok"] = result.liveness_ok ? nlohmann::json(*result.liveness_ok) : nlohmann::json(nullptr);
+  json["liveness_ok"] =
+      result.liveness_ok ? nlohmann::json(*result.liveness_ok) : nlohmann::json(nullptr);
   json["partition_safety_ok"] = result.partition_safety_ok;
   json["accusations_ok"] = result.accusations_ok;
   json["violations"] = result.violations;
@@ -114,14 +118,13 @@ std::string result_summary(const SimResult& result) {
       consensus::vote_pattern_name(result.vote_pattern), result.gossip_fanout,
       result.blocks_committed, result.honest_min_height, result.honest_max_height,
       result.view_changes, milliseconds(result.finality_us_p50),
-      milliseconds(result.finality_us_p99),
-      per_node_per_block(result.messages_sent, result), per_node_per_block(result.bytes_sent, result),
-      verdict(result.agreement_ok), verdict(result.validity_ok), verdict(result.partition_safety_ok),
+      milliseconds(result.finality_us_p99), per_node_per_block(result.messages_sent, result),
+      per_node_per_block(result.bytes_sent, result), verdict(result.agreement_ok),
+      verdict(result.validity_ok), verdict(result.partition_safety_ok),
       verdict(result.accusations_ok),
       result.liveness_ok ? verdict(*result.liveness_ok) : "not judged", result.evidence_reported,
-      options.cpu.sign_us,
-      options.cpu.verify_us, options.cpu.sha256_kib_us, options.cpu.proof_us, options.cpu.cores,
-      options.cpu_costs_measured ? " (measured on this machine)" : " (given)",
+      options.cpu.sign_us, options.cpu.verify_us, options.cpu.sha256_kib_us, options.cpu.proof_us,
+      options.cpu.cores, options.cpu_costs_measured ? " (measured on this machine)" : " (given)",
       static_cast<double>(result.sim_time_us) / 1e6, result.events, result.wall_s,
       result.peak_rss_mb, result.trace_hash.hex());
   if (!result.refused.empty()) {

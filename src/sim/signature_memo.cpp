@@ -13,7 +13,8 @@ bool MemoizingSignatureChecker::verify_signature(const crypto::PublicKey& key,
   const std::uint64_t length = message.size();
   std::array<std::uint8_t, 9> header{};
   header[0] = domain_byte;
-  for (int i = 0; i < 8; ++i) header[static_cast<std::size_t>(1 + i)] = static_cast<std::uint8_t>(length >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    header[static_cast<std::size_t>(1 + i)] = static_cast<std::uint8_t>(length >> (8 * i));
   hasher.update(key.view()).update(header).update(message).update(signature.view());
   const Hash256 memo_key = hasher.finish();
   if (const auto found = signatures_.find(memo_key); found != signatures_.end()) {

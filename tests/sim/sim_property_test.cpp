@@ -23,22 +23,25 @@ SimOptions random_scenario(std::uint64_t case_seed) {
   Prng prng(derive_seed(case_seed, 0x70726f70));
   SimOptions options = testing::small_options(4, case_seed);
   const std::uint32_t max_nodes = kSanitized ? 24 : 64;
-  options.nodes = static_cast<std::uint32_t>(
-      prng.chance_ppm(500'000) ? prng.between(4, 10) : prng.between(4, max_nodes));
+  options.nodes = static_cast<std::uint32_t>(prng.chance_ppm(500'000) ? prng.between(4, 10)
+                                                                      : prng.between(4, max_nodes));
   options.byzantine = static_cast<std::uint32_t>(prng.below((options.nodes - 1) / 3 + 1));
   options.strategies.clear();
   const auto strategy_count = prng.between(1, 3);
   for (std::uint64_t i = 0; i < strategy_count; ++i) {
-    options.strategies.push_back(static_cast<Strategy>(prng.below(static_cast<std::uint64_t>(Strategy::kCount))));
+    options.strategies.push_back(
+        static_cast<Strategy>(prng.below(static_cast<std::uint64_t>(Strategy::kCount))));
   }
   options.blocks = prng.between(2, 5);
   options.latency_us = prng.between(1, 100) * 1000;
   options.jitter_us = prng.between(0, 50) * 1000;
   options.loss_ppm = static_cast<std::uint32_t>(prng.chance_ppm(500'000) ? prng.below(50'000) : 0);
-  options.duplicate_ppm = static_cast<std::uint32_t>(prng.chance_ppm(300'000) ? prng.below(50'000) : 0);
+  options.duplicate_ppm =
+      static_cast<std::uint32_t>(prng.chance_ppm(300'000) ? prng.below(50'000) : 0);
   if (options.nodes > 4 && prng.chance_ppm(400'000)) {
     options.vote_pattern = VotePatternChoice::kCollector;
-    if (prng.chance_ppm(500'000)) options.gossip_fanout = static_cast<std::uint32_t>(prng.between(3, 8));
+    if (prng.chance_ppm(500'000))
+      options.gossip_fanout = static_cast<std::uint32_t>(prng.between(3, 8));
   }
   if (prng.chance_ppm(350'000)) {
     Partition partition;
@@ -78,8 +81,8 @@ TEST(SimProperty, EveryInvariantHoldsUnderRandomFaultSchedules) {
   for (std::uint64_t case_seed = first; case_seed < first + cases; ++case_seed) {
     const SimOptions options = random_scenario(case_seed);
     const SimResult result = run_or_fail(options);
-    ASSERT_TRUE(result.invariants_ok())
-        << "seed " << case_seed << " fails an invariant\n" << describe_failure(result);
+    ASSERT_TRUE(result.invariants_ok()) << "seed " << case_seed << " fails an invariant\n"
+                                        << describe_failure(result);
     ASSERT_TRUE(result.liveness_ok.has_value()) << "liveness must be judged below one third";
     ++judged_liveness;
   }
@@ -114,7 +117,8 @@ TEST(SimProperty, ScenariosCoverEveryFaultKind) {
   }
   EXPECT_TRUE(partition && crash && loss && collector);
   if (!kSanitized) {
-    EXPECT_EQ(std::count(strategy.begin(), strategy.end(), true), static_cast<long>(strategy.size()));
+    EXPECT_EQ(std::count(strategy.begin(), strategy.end(), true),
+              static_cast<long>(strategy.size()));
   }
 }
 

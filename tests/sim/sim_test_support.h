@@ -12,7 +12,9 @@ namespace aethel::sim::testing {
 
 // Fixed costs, so runs do not depend on the machine (the trace hash depends
 // on options alone).
-inline CpuCosts fixed_costs() { return CpuCosts{.sign_us = 20, .verify_us = 50, .sha256_kib_us = 3, .proof_us = 1500}; }
+inline CpuCosts fixed_costs() {
+  return CpuCosts{.sign_us = 20, .verify_us = 50, .sha256_kib_us = 3, .proof_us = 1500};
+}
 
 inline SimOptions small_options(std::uint32_t nodes, std::uint64_t seed) {
   SimOptions options;

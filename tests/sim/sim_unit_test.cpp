@@ -111,7 +111,8 @@ TEST(Options, ValidationNamesTheOption) {
 }
 
 TEST(Options, CpuCostsParse) {
-  auto costs = parse_cpu_costs("sign=3,verify=4", CpuCosts{.sign_us = 1, .verify_us = 1, .sha256_kib_us = 1, .proof_us = 9});
+  auto costs = parse_cpu_costs(
+      "sign=3,verify=4", CpuCosts{.sign_us = 1, .verify_us = 1, .sha256_kib_us = 1, .proof_us = 9});
   ASSERT_TRUE(costs.has_value());
   EXPECT_EQ(costs->sign_us, 3u);
   EXPECT_EQ(costs->verify_us, 4u);
@@ -205,8 +206,11 @@ TEST(Observer, FinalityIsFromProposalToTwoThirdsOfHonestNodes) {
 
 TEST(Observer, MinoritySideMustNotCommitWhilePartitioned) {
   const ProofOracle oracle(5, 4);
-  PartitionWindow window{.start_us = 1'000, .grace_end_us = 2'000, .heal_us = 10'000,
-                         .on_side = {true, false, false, false}, .side_is_quorum = false,
+  PartitionWindow window{.start_us = 1'000,
+                         .grace_end_us = 2'000,
+                         .heal_us = 10'000,
+                         .on_side = {true, false, false, false},
+                         .side_is_quorum = false,
                          .rest_is_quorum = false};
   Observer observer(oracle, {true, true, true, true}, {window});
   const auto block = block_at(oracle, 1, true);
