@@ -89,6 +89,31 @@ TEST(SimProperty, EveryInvariantHoldsUnderRandomFaultSchedules) {
   EXPECT_EQ(judged_liveness, cases);
 }
 
+TEST(SimProperty, NoFalseVerdictIsFinalWhileByzantineStakeIsBelowTwoThirds) {
+  // Between one third and two thirds Byzantine, agreement is not promised
+  // (equivocation can split honest nodes), but validity is: a quorum needs
+  // more than 2/3 of the stake, so at least one honest vote, and honest
+  // validators never vote for a false claim.
+  const std::uint64_t cases = kSanitized ? 4 : 30;
+  for (std::uint64_t case_seed = 1; case_seed <= cases; ++case_seed) {
+    SimOptions options = random_scenario(case_seed);
+    Prng prng(derive_seed(case_seed, 0x6d616a));
+    options.nodes = std::max<std::uint32_t>(options.nodes, 6);
+    const std::uint32_t low = (options.nodes + 2) / 3;       // at least a third
+    const std::uint32_t high = (2 * options.nodes - 1) / 3;  // below two thirds
+    options.byzantine = static_cast<std::uint32_t>(prng.between(low, high));
+    options.strategies = {Strategy::kVoteInvalid, Strategy::kInvalidProposal,
+                          Strategy::kEquivocate};
+    options.partitions.clear();
+    options.crashes.clear();
+    options.max_sim_ms = 30'000;
+    const SimResult result = run_or_fail(options);
+    ASSERT_TRUE(result.validity_ok) << "seed " << case_seed << " commits a false verdict\n"
+                                    << describe_failure(result);
+    EXPECT_FALSE(result.liveness_ok.has_value());
+  }
+}
+
 TEST(SimProperty, AFailingSeedReplaysExactly) {
   // Replaying is running the same options again: the trace must match for
   // scenarios with every kind of fault.
