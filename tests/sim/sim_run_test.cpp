@@ -145,6 +145,30 @@ TEST(SimRun, CollectorPatternWithGossipCommits) {
   EXPECT_EQ(result.gossip_fanout, 6u);
 }
 
+// Found by the property tests (case seed 2336), disabled until the replica
+// is fixed: the three nodes cut off from 99 ms to 4,458 ms fall behind by
+// more than a checkpoint interval; after the heal they fetch blocks through
+// SyncedBlock, but adopting a stable checkpoint above their committed height
+// erases (in Replica::Impl::adopt_stable_checkpoint) the commit certificates
+// and the pending verifications of the heights they are catching up on,
+// while keeping those blocks in synced_blocks. From then on every SyncedBlock
+// for those heights is refused as a duplicate and every BlockVerified as
+// unexpected, so they stay at height 1 or 2 for good (liveness).
+TEST(SimRun, DISABLED_NodeBehindItsStableCheckpointCatchesUp) {
+  auto options = small_options(10, 2336);
+  options.byzantine = 2;
+  options.strategies = {Strategy::kReplay, Strategy::kViewChangeSpam};
+  options.blocks = 3;
+  options.latency_us = 36'000;
+  options.jitter_us = 36'000;
+  options.duplicate_ppm = 49'916;
+  options.vote_pattern = VotePatternChoice::kCollector;
+  options.max_sim_ms = 30'000;
+  options.partitions.push_back({99, 4'458, {0, 3, 6}});
+  const auto result = run_or_fail(options);
+  EXPECT_TRUE(result.invariants_ok()) << describe_failure(result);
+}
+
 TEST(SimRun, RefusesBadOptions) {
   auto options = small_options(4, 1);
   options.byzantine = 4;
