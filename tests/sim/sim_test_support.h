@@ -1,4 +1,4 @@
-// Shared helpers of the simulator tests.
+// What the simulator tests share: fixed CPU costs, small options, failure text.
 #pragma once
 
 #include <gtest/gtest.h>
