@@ -29,6 +29,7 @@ struct SimArguments {
   std::vector<std::string> crashes;
   std::string vote_pattern = "auto";
   std::string cpu_costs;
+  std::string stakes;
   std::uint32_t proofs_per_block = 16;
   std::uint64_t bandwidth_mbps = 1000;
   std::uint64_t max_sim_ms = 600'000;
@@ -84,6 +85,11 @@ Result<sim::SimOptions> build_options(const SimArguments& arguments) {
     auto partition = sim::parse_partition(text, options.nodes);
     if (!partition) return unexpected<Error>(partition.error());
     options.partitions.push_back(std::move(*partition));
+  }
+  if (!arguments.stakes.empty()) {
+    auto stakes = sim::parse_stakes(arguments.stakes, options.nodes);
+    if (!stakes) return unexpected<Error>(stakes.error());
+    options.stakes = std::move(*stakes);
   }
   for (const auto& text : arguments.crashes) {
     auto crash = sim::parse_crash(text, options.nodes);
@@ -181,6 +187,9 @@ void add_sim_command(CLI::App& app) {
       "Fix modelled CPU costs, e.g. sign=20,verify=50,sha256=3,proof=1486,cores=2 (costs "
       "not given are measured on this machine; cores defaults to its hardware threads, "
       "or 1 when sign, verify, sha256 and proof are all given)");
+  sim->add_option("--stakes", arguments->stakes,
+                  "Stake per validator in index order, e.g. 10x3,1x7 (three of stake 10, then "
+                  "seven of stake 1); default: equal stakes");
   sim->add_option("--proofs-per-block", arguments->proofs_per_block, "Proof claims per block");
   sim->add_option("--bandwidth-mbps", arguments->bandwidth_mbps, "Per-node up and down bandwidth");
   sim->add_option("--max-sim-ms", arguments->max_sim_ms, "Stop after this much simulated time");

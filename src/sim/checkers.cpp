@@ -5,11 +5,15 @@
 namespace aethel::sim {
 
 Observer::Observer(const ProofOracle& oracle, std::vector<bool> honest,
-                   std::vector<PartitionWindow> partitions)
-    : oracle_(oracle), honest_(std::move(honest)), partitions_(std::move(partitions)) {
-  honest_count_ = static_cast<std::uint64_t>(std::count(honest_.begin(), honest_.end(), true));
-  // Smallest count c with 3c >= 2 * honest (equal stakes): 2/3 of honest stake.
-  final_threshold_ = std::max<std::uint64_t>(1, (2 * honest_count_ + 2) / 3);
+                   std::vector<std::uint64_t> stakes, std::vector<PartitionWindow> partitions)
+    : oracle_(oracle),
+      honest_(std::move(honest)),
+      partitions_(std::move(partitions)),
+      stakes_(std::move(stakes)) {
+  AETHEL_ASSERT(stakes_.size() == honest_.size());
+  for (std::size_t i = 0; i < honest_.size(); ++i) {
+    if (honest_[i]) honest_stake_ += stakes_[i];
+  }
 }
 
 void Observer::violation(std::string text) {
@@ -53,8 +57,11 @@ void Observer::on_commit(std::uint32_t node, const consensus::Block& block,
                 " at " + std::to_string(now_us / 1000) + " ms");
     }
   }
-  const std::uint64_t count = ++commits_by_block_[block_digest];
-  if (count == final_threshold_) {
+  // Final for finality once the honest nodes that have it hold 2/3 of the honest stake.
+  std::uint64_t& committed_stake = committed_stake_by_block_[block_digest];
+  const bool was_final = 3 * committed_stake >= 2 * honest_stake_;
+  committed_stake += stakes_[node];
+  if (!was_final && 3 * committed_stake >= 2 * honest_stake_) {
     const auto proposed = first_proposal_us_.find(block_digest);
     // A block committed through sync by a node that never saw its proposal
     // still has a proposal time: some node proposed it.

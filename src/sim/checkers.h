@@ -42,7 +42,8 @@ struct PartitionWindow {
 
 class Observer {
  public:
-  Observer(const ProofOracle& oracle, std::vector<bool> honest,
+  // `stakes` by node (equal stakes: all 1).
+  Observer(const ProofOracle& oracle, std::vector<bool> honest, std::vector<std::uint64_t> stakes,
            std::vector<PartitionWindow> partitions);
 
   void on_proposal(const Hash256& block_digest, std::uint64_t now_us);
@@ -60,7 +61,7 @@ class Observer {
   const std::map<std::uint64_t, std::uint64_t>& finality_us() const noexcept {
     return finality_us_;
   }
-  std::uint64_t honest_count() const noexcept { return honest_count_; }
+  std::uint64_t honest_stake() const noexcept { return honest_stake_; }
   std::uint64_t evidence_count() const noexcept { return evidence_count_; }
 
  private:
@@ -69,13 +70,13 @@ class Observer {
   const ProofOracle& oracle_;
   std::vector<bool> honest_;
   std::vector<PartitionWindow> partitions_;
-  std::uint64_t honest_count_ = 0;
-  std::uint64_t final_threshold_ = 0;  // honest commits that make a block final for finality
+  std::vector<std::uint64_t> stakes_;
+  std::uint64_t honest_stake_ = 0;
 
   std::map<std::uint64_t, Hash256> committed_by_height_;
   std::map<std::uint64_t, std::uint64_t> first_commit_us_;  // by height, any honest node
   std::map<Hash256, std::uint64_t> first_proposal_us_;
-  std::map<Hash256, std::uint64_t> commits_by_block_;
+  std::map<Hash256, std::uint64_t> committed_stake_by_block_;  // honest stake
   std::map<std::uint64_t, std::uint64_t> finality_us_;
 
   bool agreement_ok_ = true;

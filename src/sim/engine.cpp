@@ -49,7 +49,7 @@ void Engine::create_validators() {
   for (std::uint32_t i = 0; i < options_.nodes; ++i) {
     const Hash256 seed = tagged_seed_hash("aethel-sim-validator-key", i);
     keys_.push_back(crypto::keypair_from_seed(crypto::SeedView(seed.array())));
-    validators.push_back({keys_.back().public_key, Stake(1)});
+    validators.push_back({keys_.back().public_key, Stake(stake_of(options_, i))});
   }
   auto set = consensus::ValidatorSet::create(std::move(validators), Stake(1));
   AETHEL_ASSERT_MSG(set.has_value(), "simulated validator set must be valid");
@@ -72,11 +72,14 @@ void Engine::choose_byzantine_nodes() {
     node.strategy = options_.strategies[k % options_.strategies.size()];
   }
   honest_count_ = options_.nodes - options_.byzantine;
+  for (std::uint32_t i = 0; i < options_.nodes; ++i) {
+    (nodes_[i].honest ? honest_stake_ : byzantine_stake_) += stake_of(options_, i);
+  }
 }
 
 std::vector<PartitionWindow> Engine::partition_windows() const {
   std::vector<PartitionWindow> windows;
-  const std::uint64_t total = options_.nodes;
+  const std::uint64_t total = honest_stake_ + byzantine_stake_;
   for (const auto& partition : options_.partitions) {
     PartitionWindow window;
     window.start_us = partition.start_ms * 1000;
@@ -88,7 +91,8 @@ std::vector<PartitionWindow> Engine::partition_windows() const {
                           options_.timeout_min_ms * 1000;
     window.on_side.assign(options_.nodes, false);
     for (const auto node : partition.side) window.on_side[node] = true;
-    const std::uint64_t side = partition.side.size();
+    std::uint64_t side = 0;
+    for (const auto node : partition.side) side += stake_of(options_, node);
     window.side_is_quorum = 3 * side > 2 * total;
     window.rest_is_quorum = 3 * (total - side) > 2 * total;
     windows.push_back(std::move(window));
@@ -376,7 +380,10 @@ SimResult Engine::run() {
   partitions_ = partition_windows();
   std::vector<bool> honest(options_.nodes);
   for (std::uint32_t i = 0; i < options_.nodes; ++i) honest[i] = nodes_[i].honest;
-  observer_ = std::make_unique<Observer>(oracle_, std::move(honest), partitions_);
+  std::vector<std::uint64_t> stakes(options_.nodes);
+  for (std::uint32_t i = 0; i < options_.nodes; ++i) stakes[i] = stake_of(options_, i);
+  observer_ =
+      std::make_unique<Observer>(oracle_, std::move(honest), std::move(stakes), partitions_);
   schedule_faults();
   for (std::uint32_t i = 0; i < options_.nodes; ++i) start_node(i, 0);
 
@@ -430,7 +437,8 @@ SimResult Engine::run() {
   result_.partition_safety_ok = observer_->partition_safety_ok();
   result_.accusations_ok = observer_->accusations_ok();
   result_.violations = observer_->violations();
-  judge_liveness_ = 3 * options_.byzantine < options_.nodes && liveness_not_before_us_ <= end_us;
+  judge_liveness_ =
+      3 * byzantine_stake_ < honest_stake_ + byzantine_stake_ && liveness_not_before_us_ <= end_us;
   if (judge_liveness_) {
     result_.liveness_ok = honest_done_ == honest_count_;
     if (!*result_.liveness_ok) {

@@ -205,6 +205,8 @@ class Engine {
   crypto::Sha256Hasher trace_;
   std::uint64_t honest_done_ = 0;  // honest nodes that have committed `blocks`
   std::uint64_t honest_count_ = 0;
+  std::uint64_t honest_stake_ = 0;
+  std::uint64_t byzantine_stake_ = 0;
   bool judge_liveness_ = false;
   std::uint64_t liveness_not_before_us_ = 0;  // every fault healed by then
 

@@ -137,6 +137,40 @@ Result<Crash> parse_crash(std::string_view text, std::uint32_t nodes) {
   return Crash{static_cast<std::uint32_t>(*node), *at, *restart};
 }
 
+Result<std::vector<std::uint64_t>> parse_stakes(std::string_view text, std::uint32_t nodes) {
+  std::vector<std::uint64_t> stakes;
+  for (const auto part : split(text, ',')) {
+    const std::size_t times = part.find('x');
+    auto stake = parse_u64(part.substr(0, times), "stake");
+    if (!stake) return unexpected<Error>(stake.error());
+    std::uint64_t count = 1;
+    if (times != std::string_view::npos) {
+      auto parsed = parse_u64(part.substr(times + 1), "stake count");
+      if (!parsed) return unexpected<Error>(parsed.error());
+      count = *parsed;
+    }
+    if (*stake < 1 || *stake > 1'000'000'000) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "stakes: each stake must be between 1 and 1000000000");
+    }
+    if (count > nodes || stakes.size() + count > nodes) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "stakes: more stakes than the " + std::to_string(nodes) + " nodes");
+    }
+    stakes.insert(stakes.end(), count, *stake);
+  }
+  if (stakes.size() != nodes) {
+    return fail(ErrorCode::kInvalidArgument, "stakes: " + std::to_string(stakes.size()) +
+                                                 " stakes given for " + std::to_string(nodes) +
+                                                 " nodes");
+  }
+  return stakes;
+}
+
+std::uint64_t stake_of(const SimOptions& options, std::uint32_t node) noexcept {
+  return options.stakes.empty() ? 1 : options.stakes[node];
+}
+
 Result<VotePatternChoice> parse_vote_pattern(std::string_view text) {
   if (text == "all-to-all") return VotePatternChoice::kAllToAll;
   if (text == "collector") return VotePatternChoice::kCollector;
@@ -206,6 +240,8 @@ Result<void> SimOptions::validate() const {
   }
   if (max_sim_ms < 1) return bad("--max-sim-ms must be positive");
   if (cpu.cores < 1) return bad("--cpu-cost-us cores must be at least 1");
+  if (!stakes.empty() && stakes.size() != nodes)
+    return bad("--stakes must give one stake per node");
   for (const auto& partition : partitions) {
     if (partition.side.empty() || partition.side.size() >= nodes) {
       return bad("--partition: a side must hold some but not all nodes");
@@ -284,6 +320,14 @@ std::string replay_command(const SimOptions& options) {
       ",cores=" + std::to_string(options.cpu.cores);
   if (options.gossip_fanout)
     command += " --gossip-fanout " + std::to_string(*options.gossip_fanout);
+  if (!options.stakes.empty()) {
+    std::string stakes;
+    for (const auto stake : options.stakes) {
+      if (!stakes.empty()) stakes += ',';
+      stakes += std::to_string(stake);
+    }
+    command += " --stakes " + stakes;
+  }
   for (const auto& partition : options.partitions) {
     std::string side;
     for (const auto node : partition.side) {

@@ -68,6 +68,10 @@ struct CpuCosts {
   std::uint32_t cores = 1;
 };
 
+// "10x3,1x7,5": per-validator stakes in index order, "SxK" meaning K
+// validators of stake S; the counts must add up to `nodes`.
+Result<std::vector<std::uint64_t>> parse_stakes(std::string_view text, std::uint32_t nodes);
+
 // "sign=20,verify=50,proof=1500,sha256=3": any subset; fields not named keep
 // their value in `base`.
 Result<CpuCosts> parse_cpu_costs(std::string_view text, CpuCosts base);
@@ -78,6 +82,8 @@ struct SimOptions {
   std::vector<Strategy> strategies{Strategy::kSilent};
   std::uint64_t seed = 1;
   std::uint64_t blocks = 10;
+  // Stake of each validator, by index; empty: equal stakes of 1.
+  std::vector<std::uint64_t> stakes;
 
   // Network.
   std::uint64_t latency_us = 50'000;  // one way, base
@@ -114,6 +120,9 @@ struct SimOptions {
 consensus::VotePattern effective_vote_pattern(const SimOptions& options) noexcept;
 // The relay fan-out a run uses (0: direct broadcast).
 std::uint32_t effective_gossip_fanout(const SimOptions& options) noexcept;
+
+// Stake of validator `node` (1 when stakes are equal).
+std::uint64_t stake_of(const SimOptions& options, std::uint32_t node) noexcept;
 
 // The command line that reproduces a run (for failing property tests).
 std::string replay_command(const SimOptions& options);

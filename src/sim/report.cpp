@@ -36,18 +36,20 @@ nlohmann::json options_json(const SimOptions& options) {
     crashes.push_back(
         {{"node", crash.node}, {"at_ms", crash.at_ms}, {"restart_ms", crash.restart_ms}});
   }
-  return {{"latency_ms", milliseconds(options.latency_us)},
-          {"jitter_ms", milliseconds(options.jitter_us)},
-          {"loss", static_cast<double>(options.loss_ppm) / 1e6},
-          {"dup", static_cast<double>(options.duplicate_ppm) / 1e6},
-          {"bandwidth_mbps", options.bandwidth_mbps},
-          {"blocks", options.blocks},
-          {"proofs_per_block", options.proofs_per_block},
-          {"timeout_min_ms", options.timeout_min_ms},
-          {"max_sim_ms", options.max_sim_ms},
-          {"vote_pattern", std::string(vote_pattern_choice_name(options.vote_pattern))},
-          {"partitions", partitions},
-          {"crashes", crashes}};
+  return {
+      {"latency_ms", milliseconds(options.latency_us)},
+      {"jitter_ms", milliseconds(options.jitter_us)},
+      {"loss", static_cast<double>(options.loss_ppm) / 1e6},
+      {"dup", static_cast<double>(options.duplicate_ppm) / 1e6},
+      {"bandwidth_mbps", options.bandwidth_mbps},
+      {"blocks", options.blocks},
+      {"stakes", options.stakes.empty() ? nlohmann::json("equal") : nlohmann::json(options.stakes)},
+      {"proofs_per_block", options.proofs_per_block},
+      {"timeout_min_ms", options.timeout_min_ms},
+      {"max_sim_ms", options.max_sim_ms},
+      {"vote_pattern", std::string(vote_pattern_choice_name(options.vote_pattern))},
+      {"partitions", partitions},
+      {"crashes", crashes}};
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // majority, partitions, crashes, and every strategy below one third.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sim/report.h"
 #include "tests/sim/sim_test_support.h"
 
@@ -167,6 +169,38 @@ TEST(SimRun, DISABLED_NodeBehindItsStableCheckpointCatchesUp) {
   options.partitions.push_back({99, 4'458, {0, 3, 6}});
   const auto result = run_or_fail(options);
   EXPECT_TRUE(result.invariants_ok()) << describe_failure(result);
+}
+
+TEST(SimRun, VotingPowerIsStakeNotNodeCount) {
+  // Nodes 0..5 hold stake 1 each, nodes 6..9 stake 10 each (46 in all).
+  auto options = small_options(10, 17);
+  options.stakes = {1, 1, 1, 1, 1, 1, 10, 10, 10, 10};
+  options.byzantine = 4;
+  options.strategies = {Strategy::kSilent};
+  // A seed whose Byzantine choice is four small validators: 4 of 10 nodes,
+  // but 4 of 46 stake, well below a third: liveness is judged and holds.
+  bool found = false;
+  for (std::uint64_t seed = 1; seed < 200 && !found; ++seed) {
+    options.seed = seed;
+    const auto result = run_or_fail(options);
+    if (std::all_of(result.byzantine_nodes.begin(), result.byzantine_nodes.end(),
+                    [](std::uint32_t node) { return node < 6; })) {
+      found = true;
+      EXPECT_TRUE(result.invariants_ok()) << describe_failure(result);
+      ASSERT_TRUE(result.liveness_ok.has_value());
+      EXPECT_TRUE(*result.liveness_ok);
+    }
+  }
+  EXPECT_TRUE(found);
+  // With three Byzantine nodes, liveness is judged exactly when their stake
+  // is below a third of the total.
+  options.byzantine = 3;
+  options.seed = 1;
+  const auto result = run_or_fail(options);
+  std::uint64_t byzantine_stake = 0;
+  for (const auto node : result.byzantine_nodes) byzantine_stake += options.stakes[node];
+  EXPECT_EQ(result.liveness_ok.has_value(), 3 * byzantine_stake < 46);
+  EXPECT_TRUE(result.validity_ok && result.agreement_ok);
 }
 
 TEST(SimRun, RefusesBadOptions) {

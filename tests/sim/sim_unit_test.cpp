@@ -110,6 +110,16 @@ TEST(Options, ValidationNamesTheOption) {
   EXPECT_TRUE(options.validate().has_value());
 }
 
+TEST(Options, StakesParse) {
+  auto stakes = parse_stakes("10x2,1x3,4", 6);
+  ASSERT_TRUE(stakes.has_value());
+  EXPECT_EQ(*stakes, (std::vector<std::uint64_t>{10, 10, 1, 1, 1, 4}));
+  EXPECT_FALSE(parse_stakes("1x5", 6).has_value());
+  EXPECT_FALSE(parse_stakes("1x7", 6).has_value());
+  EXPECT_FALSE(parse_stakes("0x6", 6).has_value());
+  EXPECT_FALSE(parse_stakes("ax6", 6).has_value());
+}
+
 TEST(Options, CpuCostsParse) {
   auto costs = parse_cpu_costs(
       "sign=3,verify=4", CpuCosts{.sign_us = 1, .verify_us = 1, .sha256_kib_us = 1, .proof_us = 9});
@@ -172,7 +182,7 @@ consensus::Block block_at(const ProofOracle& oracle, std::uint64_t height, bool 
 
 TEST(Observer, DetectsDisagreementAndFalseVerdicts) {
   const ProofOracle oracle(5, 4);
-  Observer observer(oracle, {true, true, true, false}, {});
+  Observer observer(oracle, {true, true, true, false}, {1, 1, 1, 1}, {});
   const auto good = block_at(oracle, 1, true);
   auto other = good;
   other.timestamp_ms = 99;
@@ -193,7 +203,7 @@ TEST(Observer, DetectsDisagreementAndFalseVerdicts) {
 
 TEST(Observer, FinalityIsFromProposalToTwoThirdsOfHonestNodes) {
   const ProofOracle oracle(5, 4);
-  Observer observer(oracle, {true, true, true}, {});
+  Observer observer(oracle, {true, true, true}, {1, 1, 1}, {});
   const auto block = block_at(oracle, 1, true);
   const auto digest = consensus::block_digest(block);
   observer.on_proposal(digest, 1'000);
@@ -212,7 +222,7 @@ TEST(Observer, MinoritySideMustNotCommitWhilePartitioned) {
                          .on_side = {true, false, false, false},
                          .side_is_quorum = false,
                          .rest_is_quorum = false};
-  Observer observer(oracle, {true, true, true, true}, {window});
+  Observer observer(oracle, {true, true, true, true}, {1, 1, 1, 1}, {window});
   const auto block = block_at(oracle, 1, true);
   observer.on_commit(0, block, consensus::block_digest(block), 1'500);  // in grace
   EXPECT_TRUE(observer.partition_safety_ok());
@@ -228,7 +238,7 @@ TEST(Observer, MinoritySideMustNotCommitWhilePartitioned) {
 
 TEST(Observer, AccusingAnHonestNodeIsAViolation) {
   const ProofOracle oracle(5, 4);
-  Observer observer(oracle, {true, true, false}, {});
+  Observer observer(oracle, {true, true, false}, {1, 1, 1}, {});
   observer.on_evidence(0, 2, "equivocation");
   EXPECT_TRUE(observer.accusations_ok());
   observer.on_evidence(0, 1, "equivocation");
