@@ -98,7 +98,9 @@ struct Replica::Impl {
   std::map<Height, Hash256> committed_digests;  // recent heights
   std::map<Height, CertificatePtr> commit_certificates;
   std::map<Height, BlockPtr> synced_blocks;
-  Height sync_requested;
+  Height sync_target;     // highest height proven final by a certificate seen
+  Height sync_requested;  // highest height asked of the driver
+  ValidatorIndex sync_hint;
 
   // --- checkpoints ---
   CertificatePtr stable_checkpoint;
@@ -115,7 +117,7 @@ struct Replica::Impl {
   std::optional<SignedRecord> last_commit;
   View last_view_change;
   std::map<Height, PreparedProof> prepared;
-  std::optional<View> restored_view;
+  std::optional<View> view_without_new_view;
 
   // --- current view work ---
   std::map<Height, Slot> slots;
@@ -456,7 +458,7 @@ struct Replica::Impl {
   // restored view it votes for a fresh proposal only where it prepared
   // nothing else.
   bool conflicts_with_restored_prepared(Height height, const Slot& slot) const {
-    if (!restored_view || *restored_view != view || !slot.pre_prepare) return false;
+    if (!view_without_new_view || *view_without_new_view != view || !slot.pre_prepare) return false;
     const auto known = prepared.find(height);
     return known != prepared.end() && known->second.prepare_certificate->digest != slot.digest;
   }
@@ -519,6 +521,11 @@ struct Replica::Impl {
   }
 
   void try_deliver() {
+    deliver_ready_blocks();
+    ask_for_sync();
+  }
+
+  void deliver_ready_blocks() {
     while (true) {
       const Height height = committed.height.next();
       const auto certificate = commit_certificates.find(height);
@@ -750,13 +757,48 @@ struct Replica::Impl {
     }
     if (!verify_certificate(certificate, VotePhase::kCommit)) return;
     note_commit_certificate(certificate, sender);
+    follow_view_of(*certificate);
+  }
+
+  // A valid commit certificate of a later view proves that a quorum entered
+  // that view (accepted its NEW-VIEW). A replica left behind (its messages
+  // lost, or it restarted) follows it there without that NEW-VIEW, under the
+  // same guard as a restarted replica (conflicts_with_restored_prepared);
+  // otherwise it would stay in an old view, following only through sync.
+  void follow_view_of(const Certificate& certificate) {
+    if (certificate.view < view || (certificate.view == view && !in_view_change)) return;
+    view = certificate.view;
+    in_view_change = false;
+    installed_new_view.reset();
+    view_without_new_view = view;
+    slots.clear();
+    proposal_requested.reset();
+    ++stats.views_changed;
+    persist_needed = true;
+    out.push_back(EnteredView{view, current_leader()});
+    restart_view_timer();
+    replay_future_messages();
   }
 
   void request_sync(Height height, ValidatorIndex hint) {
-    if (height <= sync_requested) return;
-    sync_requested = height;
-    out.push_back(SyncNeeded{height, hint});
+    if (height > sync_target) {
+      sync_target = height;
+      sync_hint = hint;
+    }
+    ask_for_sync();
   }
+
+  // Asks the driver for the next batch of final blocks (at most what
+  // on_synced_block accepts) unless a request is outstanding. The view timer
+  // forgets an outstanding request that was never served.
+  void ask_for_sync() {
+    if (sync_target <= committed.height || sync_requested > committed.height) return;
+    const Height batch_end(committed.height.value() + sync_batch());
+    sync_requested = std::min(sync_target, batch_end);
+    out.push_back(SyncNeeded{sync_requested, sync_hint});
+  }
+
+  std::uint64_t sync_batch() const { return 2 * config.watermark_window; }
 
   void on_synced_block(const SyncedBlock& event) {
     if (event.block == nullptr || event.commit_certificate == nullptr) {
@@ -770,13 +812,14 @@ struct Replica::Impl {
     }
     const Hash256 digest = block_digest(*event.block);
     if (event.commit_certificate->height != height || event.commit_certificate->digest != digest ||
-        height.value() > committed.height.value() + 2 * config.watermark_window) {
+        height.value() > committed.height.value() + sync_batch()) {
       refuse(Refusal::kInvalidBlock);
       return;
     }
     if (!commit_certificates.contains(height)) {
       if (!verify_certificate(event.commit_certificate, VotePhase::kCommit)) return;
       commit_certificates.emplace(height, event.commit_certificate);
+      follow_view_of(*event.commit_certificate);
     }
     synced_blocks.emplace(height, event.block);
     request_verification(event.block, digest);
@@ -906,13 +949,15 @@ struct Replica::Impl {
     upto(slots);
     upto(own_checkpoints);
     upto(checkpoint_votes);
-    upto(commit_certificates);
+    // What is above the committed height stays: a replica behind its stable
+    // checkpoint still needs those certificates and verdicts to catch up.
+    const Height delivered = std::min(height, committed.height);
     std::erase_if(far_checkpoints,
                   [height](const auto& entry) { return entry.second.height <= height; });
     std::erase_if(far_checkpoint_stake,
                   [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,
-                  [height](const auto& entry) { return entry.second.first <= height; });
+                  [delivered](const auto& entry) { return entry.second.first <= delivered; });
     pending_verifications = static_cast<std::size_t>(std::count_if(
         verifications.begin(), verifications.end(),
         [](const auto& entry) { return entry.second.second == Verification::kRequested; }));
@@ -1209,6 +1254,8 @@ struct Replica::Impl {
 
   void on_timer(const TimerFired& timer) {
     if (timer.timer != TimerKind::kView) return;
+    sync_requested = std::min(sync_requested, committed.height);
+    ask_for_sync();
     start_view_change(view.next());
   }
 
@@ -1266,7 +1313,7 @@ struct Replica::Impl {
     // Whether a NEW-VIEW was installed is not recorded: the replica resumes in
     // the view as if it were, guarded by its prepared blocks (see
     // conflicts_with_restored_prepared); the view timer moves it on otherwise.
-    if (view > View(0) || !state.prepared.empty()) restored_view = view;
+    if (view > View(0) || !state.prepared.empty()) view_without_new_view = view;
     if (state.stable_checkpoint) {
       const CertificatePtr& checkpoint = state.stable_checkpoint;
       if (checkpoint->phase != VotePhase::kCheckpoint ||
