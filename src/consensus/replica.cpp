@@ -63,6 +63,9 @@ bool may_sign(const std::optional<SignedRecord>& last, View view, Height height,
   return view == last->view && height == last->height && digest == last->digest;
 }
 
+// Longest patience in a view: about 12.7 days, far beyond any timeout cap.
+constexpr std::uint64_t kPatienceLimitMs = 1ULL << 40;
+
 std::uint64_t twice_capped(std::uint64_t value, std::uint64_t cap) {
   return value > cap / 2 ? cap : value * 2;
 }
@@ -98,7 +101,9 @@ struct Replica::Impl {
   std::map<Height, Hash256> committed_digests;  // recent heights
   std::map<Height, CertificatePtr> commit_certificates;
   std::map<Height, BlockPtr> synced_blocks;
-  Height sync_requested;
+  Height sync_target;     // highest height proven final by a certificate seen
+  Height sync_requested;  // highest height asked of the driver
+  ValidatorIndex sync_hint;
 
   // --- checkpoints ---
   CertificatePtr stable_checkpoint;
@@ -115,7 +120,7 @@ struct Replica::Impl {
   std::optional<SignedRecord> last_commit;
   View last_view_change;
   std::map<Height, PreparedProof> prepared;
-  std::optional<View> restored_view;
+  std::optional<View> view_without_new_view;
 
   // --- current view work ---
   std::map<Height, Slot> slots;
@@ -128,6 +133,8 @@ struct Replica::Impl {
   std::uint64_t smoothed_rtt_ms = 0;
   bool rtt_measured = false;  // the first sample replaces the configured guess
   std::uint32_t failed_views = 0;
+  std::uint64_t patience_rounds_left = 0;  // timers to wait out before leaving the view
+  MessagePtr new_view_sent;                // this replica's NEW-VIEW for `view`, if it leads it
 
   // --- persist before send ---
   std::uint64_t persist_sequence = 0;
@@ -156,13 +163,18 @@ struct Replica::Impl {
     return std::clamp(scaled, config.timeout_min_ms, config.timeout_max_ms);
   }
 
-  std::uint64_t view_timeout_ms() const {
+  // base * 2^failed_views, not capped (up to kPatienceLimitMs): how long
+  // this replica waits in a view before giving up on it.
+  std::uint64_t patience_ms() const {
     std::uint64_t timeout = base_timeout_ms();
-    for (std::uint32_t i = 0; i < failed_views && timeout < config.timeout_max_ms; ++i) {
-      timeout = twice_capped(timeout, config.timeout_max_ms);
+    for (std::uint32_t i = 0; i < failed_views && timeout < kPatienceLimitMs; ++i) {
+      timeout = twice_capped(timeout, kPatienceLimitMs);
     }
-    return std::min(timeout, config.timeout_max_ms);
+    return timeout;
   }
+
+  // One timer never runs longer than timeout_max_ms.
+  std::uint64_t view_timeout_ms() const { return std::min(patience_ms(), config.timeout_max_ms); }
 
   void record_rtt_sample(std::uint64_t sample_ms) {
     if (!rtt_measured) {
@@ -182,7 +194,18 @@ struct Replica::Impl {
     return is_leader() ? elapsed_ms * 2 / 3 : elapsed_ms;
   }
 
-  void restart_view_timer() { out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()}); }
+  // Starts a new wait. A patience longer than timeout_max_ms is served as
+  // several timers of at most that length; between them the replica sends
+  // its VIEW-CHANGE again (messages get lost) but stays in the view. Keeping
+  // the patience growing without a cap is what lets replicas that drifted
+  // into different views meet again (PBFT's liveness argument): the one
+  // that has failed longest waits longest.
+  void restart_view_timer() {
+    const std::uint64_t patience = patience_ms();
+    const std::uint64_t timer = view_timeout_ms();
+    patience_rounds_left = (patience - 1) / timer;
+    out.push_back(StartTimer{TimerKind::kView, timer});
+  }
 
   PersistentState snapshot() const {
     PersistentState state;
@@ -456,7 +479,7 @@ struct Replica::Impl {
   // restored view it votes for a fresh proposal only where it prepared
   // nothing else.
   bool conflicts_with_restored_prepared(Height height, const Slot& slot) const {
-    if (!restored_view || *restored_view != view || !slot.pre_prepare) return false;
+    if (!view_without_new_view || *view_without_new_view != view || !slot.pre_prepare) return false;
     const auto known = prepared.find(height);
     return known != prepared.end() && known->second.prepare_certificate->digest != slot.digest;
   }
@@ -519,6 +542,11 @@ struct Replica::Impl {
   }
 
   void try_deliver() {
+    deliver_ready_blocks();
+    ask_for_sync();
+  }
+
+  void deliver_ready_blocks() {
     while (true) {
       const Height height = committed.height.next();
       const auto certificate = commit_certificates.find(height);
@@ -750,13 +778,49 @@ struct Replica::Impl {
     }
     if (!verify_certificate(certificate, VotePhase::kCommit)) return;
     note_commit_certificate(certificate, sender);
+    follow_view_of(*certificate);
+  }
+
+  // A valid commit certificate of a later view proves that a quorum entered
+  // that view (accepted its NEW-VIEW). A replica left behind (its messages
+  // lost, or it restarted) follows it there without that NEW-VIEW, under the
+  // same guard as a restarted replica (conflicts_with_restored_prepared);
+  // otherwise it would stay in an old view, following only through sync.
+  void follow_view_of(const Certificate& certificate) {
+    if (certificate.view < view || (certificate.view == view && !in_view_change)) return;
+    view = certificate.view;
+    new_view_sent.reset();
+    in_view_change = false;
+    installed_new_view.reset();
+    view_without_new_view = view;
+    slots.clear();
+    proposal_requested.reset();
+    ++stats.views_changed;
+    persist_needed = true;
+    out.push_back(EnteredView{view, current_leader()});
+    restart_view_timer();
+    replay_future_messages();
   }
 
   void request_sync(Height height, ValidatorIndex hint) {
-    if (height <= sync_requested) return;
-    sync_requested = height;
-    out.push_back(SyncNeeded{height, hint});
+    if (height > sync_target) {
+      sync_target = height;
+      sync_hint = hint;
+    }
+    ask_for_sync();
   }
+
+  // Asks the driver for the next batch of final blocks (at most what
+  // on_synced_block accepts) unless a request is outstanding. The view timer
+  // forgets an outstanding request that was never served.
+  void ask_for_sync() {
+    if (sync_target <= committed.height || sync_requested > committed.height) return;
+    const Height batch_end(committed.height.value() + sync_batch());
+    sync_requested = std::min(sync_target, batch_end);
+    out.push_back(SyncNeeded{sync_requested, sync_hint});
+  }
+
+  std::uint64_t sync_batch() const { return 2 * config.watermark_window; }
 
   void on_synced_block(const SyncedBlock& event) {
     if (event.block == nullptr || event.commit_certificate == nullptr) {
@@ -770,13 +834,14 @@ struct Replica::Impl {
     }
     const Hash256 digest = block_digest(*event.block);
     if (event.commit_certificate->height != height || event.commit_certificate->digest != digest ||
-        height.value() > committed.height.value() + 2 * config.watermark_window) {
+        height.value() > committed.height.value() + sync_batch()) {
       refuse(Refusal::kInvalidBlock);
       return;
     }
     if (!commit_certificates.contains(height)) {
       if (!verify_certificate(event.commit_certificate, VotePhase::kCommit)) return;
       commit_certificates.emplace(height, event.commit_certificate);
+      follow_view_of(*event.commit_certificate);
     }
     synced_blocks.emplace(height, event.block);
     request_verification(event.block, digest);
@@ -906,13 +971,15 @@ struct Replica::Impl {
     upto(slots);
     upto(own_checkpoints);
     upto(checkpoint_votes);
-    upto(commit_certificates);
+    // What is above the committed height stays: a replica behind its stable
+    // checkpoint still needs those certificates and verdicts to catch up.
+    const Height delivered = std::min(height, committed.height);
     std::erase_if(far_checkpoints,
                   [height](const auto& entry) { return entry.second.height <= height; });
     std::erase_if(far_checkpoint_stake,
                   [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,
-                  [height](const auto& entry) { return entry.second.first <= height; });
+                  [delivered](const auto& entry) { return entry.second.first <= delivered; });
     pending_verifications = static_cast<std::size_t>(std::count_if(
         verifications.begin(), verifications.end(),
         [](const auto& entry) { return entry.second.second == Verification::kRequested; }));
@@ -924,6 +991,7 @@ struct Replica::Impl {
   void start_view_change(View target) {
     AETHEL_ASSERT(target > view || (target == view && !in_view_change));
     view = target;
+    new_view_sent.reset();
     in_view_change = true;
     installed_new_view.reset();
     slots.clear();
@@ -1002,6 +1070,11 @@ struct Replica::Impl {
 
   void on_view_change(const MessagePtr& message, const ViewChange& change) {
     const ViewChangeSummary& summary = change.signed_summary.summary;
+    if (summary.new_view == view && !in_view_change && new_view_sent) {
+      // The sender missed this view's NEW-VIEW: send it again.
+      emit_network(Send{summary.sender, new_view_sent});
+      return;
+    }
     if (summary.new_view < view || (summary.new_view == view && !in_view_change)) {
       refuse(Refusal::kStaleView);
       return;
@@ -1034,7 +1107,7 @@ struct Replica::Impl {
     view_change_stake.erase(view_change_stake.begin(), view_change_stake.lower_bound(view));
   }
 
-  // PBFT's liveness rule: more than 1/3 of stake wants a later view, so at
+  // PBFT's liveness rule: a weak quorum (at least 1/3 of stake) wants a later view, so at
   // least one honest replica timed out; join rather than wait. The new
   // leader also joins once it holds a quorum for its view.
   void join_view_change_if_supported(View target) {
@@ -1081,8 +1154,10 @@ struct Replica::Impl {
     last_pre_prepare = SignedRecord{
         view, last_height, plan.reproposals.empty() ? Hash256() : plan.reproposals.back().digest};
     persist_needed = true;
-    broadcast(std::make_shared<const Message>(NewView(*new_view)));
+    const auto message = std::make_shared<const Message>(NewView(*new_view));
+    broadcast(message);
     install_new_view(*new_view, plan);
+    new_view_sent = message;
   }
 
   static PreparedProof find_proof(const std::vector<std::shared_ptr<const ViewChange>>& changes,
@@ -1167,6 +1242,7 @@ struct Replica::Impl {
 
   void install_new_view(const NewView& new_view, const NewViewPlan& plan) {
     view = new_view.view;
+    new_view_sent.reset();
     in_view_change = false;
     installed_new_view = crypto::sha256(new_view_signing_bytes(config.chain_id, new_view));
     slots.clear();
@@ -1209,7 +1285,30 @@ struct Replica::Impl {
 
   void on_timer(const TimerFired& timer) {
     if (timer.timer != TimerKind::kView) return;
+    sync_requested = std::min(sync_requested, committed.height);
+    ask_for_sync();
+    if (patience_rounds_left > 0) {
+      --patience_rounds_left;
+      resend_view_change();
+      out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
+      return;
+    }
     start_view_change(view.next());
+  }
+
+  void resend_view_change() {
+    if (!in_view_change) return;
+    const auto own = latest_view_change.find(self);
+    if (own == latest_view_change.end() || own->second->signed_summary.summary.new_view != view) {
+      return;
+    }
+    const auto message = std::make_shared<const Message>(ViewChange(*own->second));
+    const ValidatorIndex new_leader = leader_of(view);
+    if (!collector()) {
+      broadcast(message);
+    } else if (new_leader != self) {
+      emit_network(Send{new_leader, message});
+    }
   }
 
   void on_start() {
@@ -1266,7 +1365,7 @@ struct Replica::Impl {
     // Whether a NEW-VIEW was installed is not recorded: the replica resumes in
     // the view as if it were, guarded by its prepared blocks (see
     // conflicts_with_restored_prepared); the view timer moves it on otherwise.
-    if (view > View(0) || !state.prepared.empty()) restored_view = view;
+    if (view > View(0) || !state.prepared.empty()) view_without_new_view = view;
     if (state.stable_checkpoint) {
       const CertificatePtr& checkpoint = state.stable_checkpoint;
       if (checkpoint->phase != VotePhase::kCheckpoint ||

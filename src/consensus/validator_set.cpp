@@ -17,7 +17,8 @@ Stake quorum_threshold(Stake total) noexcept {
 }
 
 Stake weak_quorum_threshold(Stake total) noexcept {
-  return Stake(total.value() / 3 + 1);
+  const std::uint64_t t = total.value();
+  return Stake(t / 3 + (t % 3 == 0 ? 0 : 1));
 }
 
 Result<ValidatorSet> ValidatorSet::create(std::vector<Validator> validators, Stake minimum_stake) {

@@ -1,9 +1,10 @@
 // The validators of one epoch, their stakes, and quorum arithmetic by stake.
 //
 // Quorums are sums of stake, never counts of validators: a quorum is stake
-// strictly greater than 2/3 of the total; a "weak" quorum (enough to contain
-// one honest validator when less than 1/3 of stake is Byzantine) is stake
-// strictly greater than 1/3 of the total. All arithmetic is on 64-bit
+// strictly greater than 2/3 of the total; a "weak" quorum (PBFT's f + 1:
+// enough to contain one honest validator, since Byzantine stake is assumed
+// strictly below 1/3) is stake of at least 1/3 of the total. All arithmetic
+// is on 64-bit
 // integers; the total stake must fit (checked when the set is built).
 #pragma once
 
@@ -49,7 +50,7 @@ class ValidatorSet {
   Stake minimum_stake() const noexcept { return minimum_stake_; }
   // Smallest stake sum s with 3 * s > 2 * total.
   Stake quorum_stake() const noexcept { return quorum_stake_; }
-  // Smallest stake sum s with 3 * s > total.
+  // Smallest stake sum s with 3 * s >= total.
   Stake weak_quorum_stake() const noexcept { return weak_quorum_stake_; }
   bool is_quorum(Stake stake) const noexcept { return stake >= quorum_stake_; }
   bool is_weak_quorum(Stake stake) const noexcept { return stake >= weak_quorum_stake_; }
@@ -77,7 +78,7 @@ using ValidatorSetPtr = std::shared_ptr<const ValidatorSet>;
 
 // Smallest s with 3 * s > 2 * total, without overflow.
 Stake quorum_threshold(Stake total) noexcept;
-// Smallest s with 3 * s > total, without overflow.
+// Smallest s with 3 * s >= total, without overflow.
 Stake weak_quorum_threshold(Stake total) noexcept;
 
 }  // namespace aethel::consensus

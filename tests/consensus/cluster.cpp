@@ -267,7 +267,8 @@ void Cluster::carry_out(std::size_t index, Action& action) {
         source = i;
     }
     const std::vector<SyncedBlock> served = ledgers_[source].final_blocks;
-    for (std::size_t h = ledgers_[index].blocks.size(); h < served.size(); ++h) {
+    const std::size_t through = std::min<std::size_t>(served.size(), sync->height.value());
+    for (std::size_t h = ledgers_[index].blocks.size(); h < through; ++h) {
       schedule(now_ms_ + options_.latency_ms, index, served[h]);
     }
   } else if (auto* entered = std::get_if<EnteredView>(&action)) {

@@ -180,18 +180,19 @@ TEST(NewViewPlan, HighestViewPerHeightContiguousFromTheHighestCheckpoint) {
 
 // ---------------------------------------------------------------------------
 
-TEST(ValidatorSet, QuorumThresholdsAreStrictlyAboveTwoThirdsAndOneThird) {
+TEST(ValidatorSet, QuorumIsAboveTwoThirdsAndWeakQuorumAtLeastOneThird) {
   struct Row {
     std::uint64_t total, quorum, weak;
   };
   const std::vector<Row> rows = {
       {1, 1, 1},
-      {3, 3, 2},
+      {3, 3, 1},
       {4, 3, 2},
       {100, 67, 34},
-      {300, 201, 101},
+      {300, 201, 100},
       {1000, 667, 334},
-      {std::numeric_limits<std::uint64_t>::max(), 12297829382473034411ULL, 6148914691236517206ULL},
+      {600, 401, 200},
+      {std::numeric_limits<std::uint64_t>::max(), 12297829382473034411ULL, 6148914691236517205ULL},
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.total);

@@ -323,7 +323,7 @@ TEST(ViewChange, ForgedPreparedCertificateInViewChangeIsRefused) {
   EXPECT_EQ(fixture.refused(Refusal::kInvalidViewChange), 2u);
 }
 
-TEST(ViewChange, MoreThanAThirdOfStakeAskingForALaterViewIsJoined) {
+TEST(ViewChange, AWeakQuorumAskingForALaterViewIsJoined) {
   ReplicaFixture fixture(follower_options());
   const auto others = fixture.others(fixture.self(), fixture.self());
   fixture.receive(view_change(fixture, others[0], 1));
@@ -380,6 +380,54 @@ TEST(ViewChange, TimeoutDoublesPerFailedViewAndIsCapped) {
     EXPECT_EQ(timers.back().duration_ms, expected);
   }
   EXPECT_EQ(fixture.replica().view_timeout_ms(), fixture.config().timeout_max_ms);
+}
+
+}  // namespace
+}  // namespace aethel::consensus::testing
+
+namespace aethel::consensus::testing {
+namespace {
+
+TEST(ViewChange, PatienceBeyondTheTimerCapResendsTheViewChangeInsteadOfLeaving) {
+  ReplicaFixture fixture(follower_options());
+  // Timeouts: 1 s doubling to the 120 s cap after 7 failed views.
+  for (int failed = 1; failed <= 7; ++failed) fixture.step(TimerFired{TimerKind::kView});
+  ASSERT_EQ(fixture.replica().view(), View(7));
+  EXPECT_EQ(fixture.replica().view_timeout_ms(), fixture.config().timeout_max_ms);
+  // Patience in view 7 is 128 s: two timers of at most 120 s. The first
+  // expiry resends the VIEW-CHANGE for view 7, the second leaves the view.
+  const Actions first = fixture.step(TimerFired{TimerKind::kView});
+  EXPECT_EQ(fixture.replica().view(), View(7));
+  const auto resent = sent<ViewChange>(first);
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].signed_summary.summary.new_view, View(7));
+  fixture.step(TimerFired{TimerKind::kView});
+  EXPECT_EQ(fixture.replica().view(), View(8));
+  // In view 8 the patience is 256 s: three timers.
+  fixture.step(TimerFired{TimerKind::kView});
+  fixture.step(TimerFired{TimerKind::kView});
+  EXPECT_EQ(fixture.replica().view(), View(8));
+  fixture.step(TimerFired{TimerKind::kView});
+  EXPECT_EQ(fixture.replica().view(), View(9));
+}
+
+TEST(ViewChange, TheNewLeaderSendsItsNewViewAgainToAReplicaThatMissedIt) {
+  ReplicaFixture probe;
+  FixtureOptions options;
+  options.self = probe.leader(View(1));
+  if (*options.self == probe.leader0()) GTEST_SKIP() << "views 0 and 1 share a leader";
+  ReplicaFixture fixture(options);
+  fixture.step(TimerFired{TimerKind::kView});
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 1));
+  const Actions sent_new_view = fixture.receive(view_change(fixture, others[1], 1));
+  ASSERT_EQ(sent<NewView>(sent_new_view).size(), 1u);
+  // others[0] missed it and asks again with the same VIEW-CHANGE.
+  const Actions again = fixture.receive(view_change(fixture, others[0], 1));
+  const auto sends = actions_of<Send>(again);
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].to.value(), others[0]);
+  EXPECT_TRUE(std::holds_alternative<NewView>(*sends[0].message));
 }
 
 }  // namespace
