@@ -147,16 +147,12 @@ TEST(SimRun, CollectorPatternWithGossipCommits) {
   EXPECT_EQ(result.gossip_fanout, 6u);
 }
 
-// Found by the property tests (case seed 2336), disabled until the replica
-// is fixed: the three nodes cut off from 99 ms to 4,458 ms fall behind by
-// more than a checkpoint interval; after the heal they fetch blocks through
-// SyncedBlock, but adopting a stable checkpoint above their committed height
-// erases (in Replica::Impl::adopt_stable_checkpoint) the commit certificates
-// and the pending verifications of the heights they are catching up on,
-// while keeping those blocks in synced_blocks. From then on every SyncedBlock
-// for those heights is refused as a duplicate and every BlockVerified as
-// unexpected, so they stay at height 1 or 2 for good (liveness).
-TEST(SimRun, DISABLED_NodeBehindItsStableCheckpointCatchesUp) {
+// Found by the property tests (case seed 2336): the three nodes cut off from
+// 99 ms to 4,458 ms fall behind by more than a checkpoint interval and must
+// catch up through sync while adopting a stable checkpoint above their
+// committed height (once stuck there for good: the replica erased the commit
+// certificates and pending verifications of the heights being fetched).
+TEST(SimRun, NodeBehindItsStableCheckpointCatchesUp) {
   auto options = small_options(10, 2336);
   options.byzantine = 2;
   options.strategies = {Strategy::kReplay, Strategy::kViewChangeSpam};
