@@ -1302,13 +1302,12 @@ struct Replica::Impl {
     if (own == latest_view_change.end() || own->second->signed_summary.summary.new_view != view) {
       return;
     }
-    const auto message = std::make_shared<const Message>(ViewChange(*own->second));
-    const ValidatorIndex new_leader = leader_of(view);
-    if (!collector()) {
-      broadcast(message);
-    } else if (new_leader != self) {
-      emit_network(Send{new_leader, message});
-    }
+    // Broadcast even in the collector pattern: resends happen only after a
+    // stall longer than timeout_max_ms, when replicas may have drifted into
+    // different views, and seeing a weak quorum's VIEW-CHANGEs is how the
+    // ones behind join (join_view_change_if_supported). The new leader, if
+    // it already entered the view, answers with its NEW-VIEW.
+    broadcast(std::make_shared<const Message>(ViewChange(*own->second)));
   }
 
   void on_start() {
