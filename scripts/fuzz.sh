@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++-14 -DAETHEL_FUZZ=ON -DAETHEL_TESTS=OFF >/dev/null
-cmake --build build-fuzz --parallel "$(nproc)" --target fuzz_decoder fuzz_parser
+# Every folder under fuzz/ with a corpus is a target named fuzz_<folder>.
+targets=()
+for dir in fuzz/*/corpus; do targets+=("$(basename "$(dirname "$dir")")"); done
+cmake --build build-fuzz --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}"
 mkdir -p build-fuzz/findings
-for target in decoder parser; do
+for target in "${targets[@]}"; do
   work=$(mktemp -d)
   cp -r "fuzz/$target/corpus/." "$work/"
   echo "fuzz: fuzz_$target for ${seconds}s"

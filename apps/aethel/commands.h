@@ -11,6 +11,7 @@ std::string version_text();
 void add_check_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
+void add_sim_command(CLI::App& app);
 
 void set_exit_status(int status);
 int exit_status();

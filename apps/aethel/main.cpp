@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   aethel::cli::add_check_command(app);
   aethel::cli::add_keys_command(app);
   aethel::cli::add_bench_command(app);
+  aethel::cli::add_sim_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,132 @@
+#include "consensus/evidence.h"
+
+#include <array>
+#include <string>
+
+#include "consensus/decode_util.h"
+#include "core/assert.h"
+
+namespace aethel::consensus {
+namespace {
+
+constexpr std::uint8_t kEvidenceFormatVersion = 1;
+constexpr std::uint8_t kEquivocationTag = 1;
+constexpr std::uint8_t kFalseClaimTag = 2;
+
+bool votes_conflict(const Vote& a, const Vote& b) {
+  return a.voter == b.voter && a.phase == b.phase && a.view == b.view && a.height == b.height &&
+         a.digest != b.digest;
+}
+
+Result<void> verify_vote_signature(const Hash256& chain_id, const ValidatorSet& validators,
+                                   const Vote& vote) {
+  const Bytes message =
+      vote_signing_bytes(chain_id, vote.phase, vote.view, vote.height, vote.digest);
+  const auto verified = crypto::verify(validators.at(vote.voter).public_key,
+                                       signing_domain_of(vote.phase), message, vote.signature);
+  if (!verified) {
+    return fail(ErrorCode::kBadSignature, "evidence: vote signature of validator " +
+                                              std::to_string(vote.voter.value()) +
+                                              " does not verify");
+  }
+  return {};
+}
+
+Result<void> verify_equivocation(const Hash256& chain_id, const ValidatorSet& validators,
+                                 const EquivocationEvidence& evidence) {
+  if (!validators.contains(evidence.first.voter)) {
+    return fail(ErrorCode::kInvalidArgument, "evidence: voter is not a validator");
+  }
+  if (!votes_conflict(evidence.first, evidence.second)) {
+    return fail(ErrorCode::kInvalidArgument,
+                "evidence: the two votes do not conflict (voter, phase, view and height must "
+                "match and digests differ)");
+  }
+  if (!(evidence.first.digest < evidence.second.digest)) {
+    return fail(ErrorCode::kNonCanonical, "evidence: votes are not ordered by digest");
+  }
+  CONSENSUS_TRY(verify_vote_signature(chain_id, validators, evidence.first));
+  return verify_vote_signature(chain_id, validators, evidence.second);
+}
+
+Result<void> verify_false_claim(const Hash256& chain_id, const ValidatorSet& validators,
+                                const FalseClaimEvidence& evidence) {
+  const PrePrepare& pre_prepare = evidence.pre_prepare;
+  if (pre_prepare.block == nullptr || !validators.contains(pre_prepare.leader)) {
+    return fail(ErrorCode::kInvalidArgument, "evidence: leader is not a validator");
+  }
+  if (evidence.claim_index >= pre_prepare.block->claims.size()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "evidence: claim index " + std::to_string(evidence.claim_index) +
+                    " outside a block of " + std::to_string(pre_prepare.block->claims.size()) +
+                    " claims");
+  }
+  const Bytes message = pre_prepare_signing_bytes(
+      chain_id, pre_prepare.view, pre_prepare.block->height, block_digest(*pre_prepare.block));
+  const auto verified =
+      crypto::verify(validators.at(pre_prepare.leader).public_key,
+                     crypto::SigningDomain::kConsensusPrePrepare, message, pre_prepare.signature);
+  if (!verified) {
+    return fail(ErrorCode::kBadSignature, "evidence: PRE-PREPARE signature does not verify");
+  }
+  return {};
+}
+
+}  // namespace
+
+ValidatorIndex offender(const Evidence& evidence) noexcept {
+  if (const auto* equivocation = std::get_if<EquivocationEvidence>(&evidence)) {
+    return equivocation->first.voter;
+  }
+  return std::get<FalseClaimEvidence>(evidence).pre_prepare.leader;
+}
+
+EquivocationEvidence make_equivocation_evidence(Vote a, Vote b) {
+  AETHEL_ASSERT_MSG(votes_conflict(a, b), "equivocation evidence needs conflicting votes");
+  if (b.digest < a.digest) std::swap(a, b);
+  return EquivocationEvidence{a, b};
+}
+
+Bytes encode_evidence(const Evidence& evidence) {
+  Encoder encoder;
+  if (const auto* equivocation = std::get_if<EquivocationEvidence>(&evidence)) {
+    encoder.put_envelope({kEvidenceFormatVersion, kEquivocationTag});
+    encode_vote(encoder, equivocation->first);
+    encode_vote(encoder, equivocation->second);
+  } else {
+    const auto& false_claim = std::get<FalseClaimEvidence>(evidence);
+    encoder.put_envelope({kEvidenceFormatVersion, kFalseClaimTag});
+    encode_pre_prepare(encoder, false_claim.pre_prepare);
+    encoder.put_u32(false_claim.claim_index);
+  }
+  return std::move(encoder).take();
+}
+
+Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits) {
+  return decode_whole(bytes, [&](Decoder& decoder) -> Result<Evidence> {
+    constexpr std::array<std::uint8_t, 1> kVersions = {kEvidenceFormatVersion};
+    constexpr std::array<std::uint8_t, 2> kTags = {kEquivocationTag, kFalseClaimTag};
+    EnvelopeHeader header;
+    CONSENSUS_TRY_ASSIGN(header, decoder.read_envelope(kVersions, kTags));
+    if (header.type_tag == kEquivocationTag) {
+      EquivocationEvidence evidence;
+      CONSENSUS_TRY_ASSIGN(evidence.first, decode_vote(decoder));
+      CONSENSUS_TRY_ASSIGN(evidence.second, decode_vote(decoder));
+      return Evidence(evidence);
+    }
+    FalseClaimEvidence evidence;
+    CONSENSUS_TRY_ASSIGN(evidence.pre_prepare, decode_pre_prepare(decoder, limits));
+    CONSENSUS_TRY_ASSIGN(evidence.claim_index, decoder.read_u32("evidence.claim_index"));
+    return Evidence(std::move(evidence));
+  });
+}
+
+Result<void> verify_evidence(const Hash256& chain_id, const ValidatorSet& validators,
+                             const Evidence& evidence) {
+  if (const auto* equivocation = std::get_if<EquivocationEvidence>(&evidence)) {
+    return verify_equivocation(chain_id, validators, *equivocation);
+  }
+  return verify_false_claim(chain_id, validators, std::get<FalseClaimEvidence>(evidence));
+}
+
+}  // namespace aethel::consensus

@@ -1,0 +1,54 @@
+// Cryptographic evidence of Byzantine behaviour, for slashing.
+//
+// Two kinds, each self-contained and checkable by anyone with the validator
+// set: equivocation (two conflicting signed votes from one validator for the
+// same phase, view and height) and a false claim (the leader's signed
+// PRE-PREPARE whose block holds a claim that the reporting validator's
+// verification contradicts). verify_evidence() checks signatures and the
+// conflict; for a false claim it cannot check the claim itself (that needs
+// the judge), so the ledger re-verifies the named proof before slashing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <variant>
+
+#include "consensus/messages.h"
+#include "consensus/validator_set.h"
+#include "core/bytes.h"
+#include "core/error.h"
+
+namespace aethel::consensus {
+
+// Same voter, phase, view and height; different digests. `first` orders
+// before `second` by digest, so one pair has one encoding.
+struct EquivocationEvidence {
+  Vote first;
+  Vote second;
+};
+
+struct FalseClaimEvidence {
+  PrePrepare pre_prepare;
+  std::uint32_t claim_index = 0;  // index into pre_prepare.block->claims
+};
+
+using Evidence = std::variant<EquivocationEvidence, FalseClaimEvidence>;
+using EvidencePtr = std::shared_ptr<const Evidence>;
+
+// The validator the evidence accuses.
+ValidatorIndex offender(const Evidence& evidence) noexcept;
+
+// Orders the two votes canonically. Precondition: they conflict.
+EquivocationEvidence make_equivocation_evidence(Vote a, Vote b);
+
+Bytes encode_evidence(const Evidence& evidence);
+Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits = {});
+
+// Refuses (kInvalidArgument) evidence that proves nothing: an offender
+// outside the set, votes that do not conflict or are not in canonical
+// order, a claim index out of range; (kBadSignature) a signature that does
+// not verify.
+Result<void> verify_evidence(const Hash256& chain_id, const ValidatorSet& validators,
+                             const Evidence& evidence);
+
+}  // namespace aethel::consensus

@@ -1,0 +1,57 @@
+// Counters a driver can read after any step: refusals per reason (bad input
+// is counted, never asserted) and the signing work done, so a simulator can
+// charge CPU time by the difference between two reads.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace aethel::consensus {
+
+enum class Refusal : std::uint8_t {
+  kNonValidator = 0,       // signer index outside the validator set
+  kBadSignature,           // a signature (or certificate) does not verify
+  kStaleView,              // for a view below the replica's
+  kFutureViewBufferFull,   // for a later view, and the buffer is full
+  kWrongLeader,            // PRE-PREPARE / NEW-VIEW / certificate not from the view's leader
+  kOutsideWatermarks,      // height outside (low, high]
+  kDuplicate,              // already counted or processed (replays)
+  kConflictingPrePrepare,  // a second, different PRE-PREPARE for one (view, height)
+  kInvalidBlock,           // block malformed for its height (parent, timestamp, claims)
+  kInvalidCertificate,     // certificate structure or quorum wrong
+  kInvalidViewChange,      // summary and proofs disagree, or proofs invalid
+  kInvalidNewView,         // re-proposals not what the view changes imply, or proofs invalid
+  kConflictingNewView,     // a second, different NEW-VIEW for one view
+  kUnexpected,             // valid but of no use in the replica's state (e.g. a vote
+                           // sent to a non-collector)
+  kCount,
+};
+
+inline constexpr std::size_t kRefusalCount = static_cast<std::size_t>(Refusal::kCount);
+
+const char* refusal_name(Refusal refusal) noexcept;
+
+struct ReplicaStats {
+  std::array<std::uint64_t, kRefusalCount> refused{};
+
+  std::uint64_t signatures_made = 0;
+  std::uint64_t signatures_verified = 0;  // each signature handed to the checker
+  std::uint64_t certificates_verified = 0;
+  std::uint64_t messages_sent = 0;  // Send actions, plus one per Broadcast
+  std::uint64_t blocks_delivered = 0;
+  std::uint64_t views_changed = 0;
+  std::uint64_t evidence_reported = 0;
+  // Votes not signed because they would conflict with a vote signed before
+  // (after a restart, or facing an equivocating leader).
+  std::uint64_t votes_withheld = 0;
+  // Valid votes that arrived after their quorum was complete (not refusals).
+  std::uint64_t late_votes_ignored = 0;
+
+  std::uint64_t refused_total() const noexcept;
+  std::uint64_t refused_count(Refusal refusal) const noexcept {
+    return refused[static_cast<std::size_t>(refusal)];
+  }
+};
+
+}  // namespace aethel::consensus
