@@ -1,5 +1,6 @@
 #include "state/node.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -60,9 +61,34 @@ std::size_t InternalNode::child_count() const noexcept {
 }
 
 SubtreeHash InternalNode::range_hash(std::size_t begin, std::size_t end) const {
+  const std::size_t size = end - begin;
+  AETHEL_ASSERT(size > 0 && size <= 16 && 16 % size == 0 && begin % size == 0);
+  if (size == 1) return children[begin].subtree();
+  compute_hashes(nullptr);
+  return inner_[16 / size + begin / size];
+}
+
+void InternalNode::compute_hashes(const InternalNode* previous) const {
+  if (inner_ready_) return;
+  if (previous != nullptr && !previous->inner_ready_) previous = nullptr;
+  fill(1, 0, 16, previous);
+  inner_ready_ = true;
+}
+
+SubtreeHash InternalNode::fill(std::size_t position, std::size_t begin, std::size_t end,
+                               const InternalNode* previous) const {
   if (end - begin == 1) return children[begin].subtree();
+  const auto first = children.begin() + static_cast<std::ptrdiff_t>(begin);
+  const auto last = children.begin() + static_cast<std::ptrdiff_t>(end);
+  if (previous != nullptr &&
+      std::equal(first, last, previous->children.begin() + static_cast<std::ptrdiff_t>(begin))) {
+    inner_[position] = previous->inner_[position];
+    return inner_[position];
+  }
   const std::size_t middle = begin + (end - begin) / 2;
-  return combine_subtrees(range_hash(begin, middle), range_hash(middle, end));
+  inner_[position] = combine_subtrees(fill(2 * position, begin, middle, previous),
+                                      fill(2 * position + 1, middle, end, previous));
+  return inner_[position];
 }
 
 Hash256 InternalNode::hash() const {

@@ -31,10 +31,8 @@ std::string meta_key(Version version) {
   return version_floor(kMetaPrefix, version);
 }
 
-std::string stale_key(Version stale_since, const std::string& row_key) {
-  std::string out = version_floor(kStalePrefix, stale_since);
-  out += row_key;
-  return out;
+std::string stale_key(Version stale_since) {
+  return version_floor(kStalePrefix, stale_since);
 }
 
 std::string version_floor(char prefix, Version version) {

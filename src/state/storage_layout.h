@@ -6,8 +6,8 @@
 //   'N' version(8) nibble_count(1) nibbles(ceil(count/2))  -> encoded node
 //   'V' version(8) key(32)                                  -> leaf value
 //   'M' version(8)                                          -> version metadata
-//   'S' stale_since(8) row_key                              -> (empty) a row that
-//        versions >= stale_since no longer reference; pruning deletes it once
+//   'S' stale_since(8)                                      -> the row keys that
+//        versions >= stale_since no longer reference; pruning deletes them once
 //        every version before stale_since is gone
 //   'H'                                                     -> latest, oldest version
 #pragma once
@@ -28,7 +28,7 @@ inline constexpr char kHeadKey = 'H';
 std::string node_key(Version version, const NodePath& path);
 std::string value_key(Version version, const TreeKey& key);
 std::string meta_key(Version version);
-std::string stale_key(Version stale_since, const std::string& row_key);
+std::string stale_key(Version stale_since);
 // The first row key of `prefix` rows written at `version` or later.
 std::string version_floor(char prefix, Version version);
 std::string head_key();

@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -80,6 +81,35 @@ Bytes encode_head(Version latest, Version oldest) {
   return std::move(encoder).take();
 }
 
+// The rows one version stopped referencing, as one value: u32 count, then
+// each row key as u8 length and bytes. One row per version keeps the index
+// from doubling the number of writes.
+Bytes encode_stale_rows(const std::vector<std::string>& rows) {
+  Encoder encoder;
+  encoder.put_u32(static_cast<std::uint32_t>(rows.size()));
+  for (const std::string& row : rows) {
+    AETHEL_ASSERT(row.size() <= 0xff);
+    encoder.put_u8(static_cast<std::uint8_t>(row.size())).put_raw(as_byte_view(row));
+  }
+  return std::move(encoder).take();
+}
+
+Result<std::vector<std::string>> decode_stale_rows(ByteView bytes) {
+  Decoder decoder(bytes);
+  auto count = decoder.read_u32("stale.count");
+  if (!count) return fail(ErrorCode::kCorrupt, "stale-row index: " + count.error().message);
+  std::vector<std::string> rows;
+  for (std::uint32_t i = 0; i < *count; ++i) {
+    auto length = decoder.read_u8("stale.row_length");
+    if (!length) return fail(ErrorCode::kCorrupt, "stale-row index: " + length.error().message);
+    auto row = decoder.read_raw("stale.row", *length);
+    if (!row) return fail(ErrorCode::kCorrupt, "stale-row index: " + row.error().message);
+    rows.emplace_back(reinterpret_cast<const char*>(row->data()), row->size());
+  }
+  if (!decoder.finish()) return fail(ErrorCode::kCorrupt, "stale-row index has trailing bytes");
+  return rows;
+}
+
 rocksdb::Options database_options() {
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -87,12 +117,25 @@ rocksdb::Options database_options() {
   options.compression = rocksdb::kNoCompression;
   options.write_buffer_size = 64 << 20;
   options.max_background_jobs = 2;
+  // Rows of one version share their first 9 bytes (kind, version) and are
+  // written in key order, so the memtable can insert each beside the last.
+  options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1 + sizeof(Version)));
+  options.allow_concurrent_memtable_write = false;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(std::size_t{128} << 20);
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
+
+// A row the new version writes: an encoded node, or a leaf value (borrowed
+// from the caller's update).
+struct PendingRow {
+  std::string key;
+  Bytes node;
+  const Bytes* value = nullptr;
+};
 
 // One prepared change: its value hashed once, before the tree walk.
 struct PreparedUpdate {
@@ -109,8 +152,7 @@ struct PreparedUpdate {
 // entered in the stale index.
 class TreeApplier {
  public:
-  TreeApplier(const TreeStore& store, Version version, rocksdb::WriteBatch& batch)
-      : store_(store), version_(version), batch_(batch) {}
+  TreeApplier(const TreeStore& store, Version version) : store_(store), version_(version) {}
 
   Result<ChildRef> update(const ChildRef& current, const NodePath& path,
                           std::span<const PreparedUpdate> updates) {
@@ -128,6 +170,19 @@ class TreeApplier {
     return written_;
   }
   const std::vector<NodePath>& removed() const noexcept { return removed_; }
+  const std::vector<std::string>& stale() const noexcept { return stale_; }
+
+  // Adds the new rows to `batch` in key order: every row of a version sorts
+  // after the rows before it, so with RocksDB's insert hint each lands next
+  // to the previous one instead of being searched for in the memtable.
+  void write_rows(rocksdb::WriteBatch& batch) {
+    std::sort(rows_.begin(), rows_.end(),
+              [](const PendingRow& a, const PendingRow& b) { return a.key < b.key; });
+    for (const PendingRow& row : rows_) {
+      batch.Put(row.key,
+                slice_of(row.value != nullptr ? ByteView(*row.value) : ByteView(row.node)));
+    }
+  }
 
  private:
   Result<ChildRef> update_empty(const NodePath& path, std::span<const PreparedUpdate> updates) {
@@ -224,28 +279,27 @@ class TreeApplier {
       // A lone leaf rises to the shortest prefix that distinguishes it.
       if (only->kind == ChildKind::kLeaf) return *only;
     }
+    node.compute_hashes(old_node);
     const ChildRef ref{ChildKind::kNode, version_, node.hash(), TreeKey()};
-    const Bytes encoded = encode_node(node);
-    batch_.Put(layout::node_key(version_, path), slice_of(encoded));
+    rows_.push_back(PendingRow{layout::node_key(version_, path), encode_node(node), nullptr});
     written_.emplace_back(path, std::make_shared<const InternalNode>(std::move(node)));
     return ref;
   }
 
   ChildRef write_leaf(const PreparedUpdate& update) {
-    batch_.Put(layout::value_key(version_, update.key), slice_of(*update.value));
+    rows_.push_back(PendingRow{layout::value_key(version_, update.key), Bytes(), update.value});
     return leaf_ref(version_, update.key, update.value_hash);
   }
 
-  void mark_stale(const std::string& row_key) {
-    batch_.Put(layout::stale_key(version_, row_key), rocksdb::Slice());
-  }
+  void mark_stale(std::string row_key) { stale_.push_back(std::move(row_key)); }
 
   const TreeStore& store_;
   Version version_;
-  rocksdb::WriteBatch& batch_;
+  std::vector<PendingRow> rows_;
   std::int64_t leaf_delta_ = 0;
   std::vector<std::pair<NodePath, std::shared_ptr<const InternalNode>>> written_;
   std::vector<NodePath> removed_;
+  std::vector<std::string> stale_;
 };
 
 Result<std::unique_ptr<TreeStore>> TreeStore::open(const std::filesystem::path& directory,
@@ -401,10 +455,11 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
                                       update.value ? value_hash(*update.value) : Hash256()});
   }
 
-  rocksdb::WriteBatch batch;
-  TreeApplier applier(*this, version, batch);
+  TreeApplier applier(*this, version);
   auto root = applier.update(latest_.root_ref, NodePath{}, prepared);
   if (!root) return unexpected<Error>(std::move(root).error());
+  rocksdb::WriteBatch batch;
+  applier.write_rows(batch);
 
   VersionInfo info;
   info.version = version;
@@ -415,6 +470,10 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   info.extra.assign(extra.begin(), extra.end());
   const Bytes meta = encode_meta(info);
   batch.Put(layout::meta_key(version), slice_of(meta));
+  if (!applier.stale().empty()) {
+    const Bytes stale = encode_stale_rows(applier.stale());
+    batch.Put(layout::stale_key(version), slice_of(stale));
+  }
   if (new_oldest > oldest_) {
     if (auto pruned = append_prune(batch, new_oldest); !pruned) {
       return unexpected<Error>(std::move(pruned).error());
@@ -449,12 +508,11 @@ Result<void> TreeStore::append_prune(rocksdb::WriteBatch& batch, Version new_old
   const rocksdb::Slice upper(end);
   read_options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> rows(db_->NewIterator(read_options));
-  constexpr std::size_t kStaleHeader = 1 + sizeof(Version);
   for (rows->Seek(begin); rows->Valid(); rows->Next()) {
-    const rocksdb::Slice key = rows->key();
-    AETHEL_ASSERT(key.size() > kStaleHeader);
-    batch.Delete(rocksdb::Slice(key.data() + kStaleHeader, key.size() - kStaleHeader));
-    batch.Delete(key);
+    auto stale = decode_stale_rows(view_of(rows->value()));
+    if (!stale) return unexpected<Error>(std::move(stale).error());
+    for (const std::string& row : *stale) batch.Delete(row);
+    batch.Delete(rows->key());
   }
   if (!rows->status().ok()) return io_error("reading the stale-row index", rows->status());
   for (Version version = oldest_; version < new_oldest; ++version) {
