@@ -31,12 +31,13 @@ inline constexpr std::uint8_t kEmptyDomainTag = 0x02;
 
 // Bit `index` (0 = most significant bit of byte 0) of a key.
 inline bool key_bit(const TreeKey& key, std::size_t index) noexcept {
-  return ((key.data()[index / 8] >> (7 - index % 8)) & 1U) != 0;
+  const unsigned byte = key.data()[index / 8];
+  return ((byte >> (7 - index % 8)) & 1U) != 0;
 }
 // Nibble `index` (0 = high nibble of byte 0) of a key.
 inline std::uint8_t key_nibble(const TreeKey& key, std::size_t index) noexcept {
-  const std::uint8_t byte = key.data()[index / 2];
-  return static_cast<std::uint8_t>(index % 2 == 0 ? byte >> 4 : byte & 0x0f);
+  const unsigned byte = key.data()[index / 2];
+  return static_cast<std::uint8_t>(index % 2 == 0 ? byte >> 4U : byte & 0x0fU);
 }
 // True when the first `bits` bits of a and b are equal.
 bool share_prefix(const TreeKey& a, const TreeKey& b, std::size_t bits) noexcept;

@@ -26,7 +26,8 @@ Result<std::vector<Hash256>> read_siblings(Decoder& decoder, std::size_t depth) 
   }
   std::vector<Hash256> siblings(depth, empty_subtree_hash());
   for (std::size_t i = 0; i < depth; ++i) {
-    if ((((*bitmap)[i / 8] >> (7 - i % 8)) & 1U) == 0) continue;
+    const unsigned byte = (*bitmap)[i / 8];
+    if (((byte >> (7 - i % 8)) & 1U) == 0) continue;
     auto sibling = decoder.read_fixed<Hash256>("proof.sibling");
     if (!sibling) return unexpected<Error>(std::move(sibling).error());
     if (*sibling == empty_subtree_hash()) {
