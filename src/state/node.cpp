@@ -82,13 +82,21 @@ SubtreeHash InternalNode::fill(std::size_t position, std::size_t begin, std::siz
   const auto last = children.begin() + static_cast<std::ptrdiff_t>(end);
   if (previous != nullptr &&
       std::equal(first, last, previous->children.begin() + static_cast<std::ptrdiff_t>(begin))) {
-    inner_[position] = previous->inner_[position];
+    copy_hashes(*previous, position);
     return inner_[position];
   }
   const std::size_t middle = begin + (end - begin) / 2;
   inner_[position] = combine_subtrees(fill(2 * position, begin, middle, previous),
                                       fill(2 * position + 1, middle, end, previous));
   return inner_[position];
+}
+
+void InternalNode::copy_hashes(const InternalNode& previous, std::size_t position) const {
+  inner_[position] = previous.inner_[position];
+  if (position < 8) {  // positions 8..15 cover two children each: nothing below them
+    copy_hashes(previous, 2 * position);
+    copy_hashes(previous, 2 * position + 1);
+  }
 }
 
 Hash256 InternalNode::hash() const {

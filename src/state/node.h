@@ -70,6 +70,9 @@ struct InternalNode {
     inner_ready_ = false;
     return *this;
   }
+  // A move keeps the hashes: the node it came from is gone.
+  InternalNode(InternalNode&& other) noexcept = default;
+  InternalNode& operator=(InternalNode&& other) noexcept = default;
   ~InternalNode() = default;
 
   std::size_t child_count() const noexcept;
@@ -89,6 +92,8 @@ struct InternalNode {
  private:
   SubtreeHash fill(std::size_t position, std::size_t begin, std::size_t end,
                    const InternalNode* previous) const;
+  // Takes the hashes at `position` and every position beneath it.
+  void copy_hashes(const InternalNode& previous, std::size_t position) const;
 
   // Inner binary hashes by heap position (1 is the whole node, 2 and 3 its
   // halves, ...), derived from `children` and computed once.

@@ -171,6 +171,16 @@ class TreeApplier {
   }
   const std::vector<NodePath>& removed() const noexcept { return removed_; }
   const std::vector<std::string>& stale() const noexcept { return stale_; }
+  // Bytes the rows take in a write batch, so it can be allocated once.
+  std::size_t row_bytes() const noexcept {
+    std::size_t total = 0;
+    constexpr std::size_t kRowOverhead = 16;  // type byte and two length prefixes
+    for (const PendingRow& row : rows_) {
+      total += row.key.size() + (row.value != nullptr ? row.value->size() : row.node.size()) +
+               kRowOverhead;
+    }
+    return total;
+  }
 
   // Adds the new rows to `batch` in key order: every row of a version sorts
   // after the rows before it, so with RocksDB's insert hint each lands next
@@ -178,6 +188,8 @@ class TreeApplier {
   void write_rows(rocksdb::WriteBatch& batch) {
     std::sort(rows_.begin(), rows_.end(),
               [](const PendingRow& a, const PendingRow& b) { return a.key < b.key; });
+    // Stale rows are deleted in key order when pruned, for the same reason.
+    std::sort(stale_.begin(), stale_.end());
     for (const PendingRow& row : rows_) {
       batch.Put(row.key,
                 slice_of(row.value != nullptr ? ByteView(*row.value) : ByteView(row.node)));
@@ -458,7 +470,8 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   TreeApplier applier(*this, version);
   auto root = applier.update(latest_.root_ref, NodePath{}, prepared);
   if (!root) return unexpected<Error>(std::move(root).error());
-  rocksdb::WriteBatch batch;
+  constexpr std::size_t kBatchSlack = 4096;  // metadata, head, stale list header
+  rocksdb::WriteBatch batch(applier.row_bytes() + applier.stale().size() * 64 + kBatchSlack);
   applier.write_rows(batch);
 
   VersionInfo info;

@@ -323,3 +323,32 @@ RC_GTEST_PROP(TreeStoreProperty, ProofsVerifyAndRejectAlterations, ()) {
 
 }  // namespace
 }  // namespace aethel::state
+
+namespace aethel::state {
+namespace {
+
+// Proofs served from cached nodes whose inner hashes were carried over from
+// the nodes they replaced, across many versions of small changes.
+TEST(TreeStore, ProofsStayValidAcrossManySmallVersions) {
+  TempDir dir;
+  auto store = open_store(dir);
+  std::map<TreeKey, Bytes> reference;
+  std::vector<LeafUpdate> initial;
+  for (std::uint64_t n = 0; n < 2000; ++n) initial.push_back({test_key(n), test_value(n, 0)});
+  apply_both(*store, reference, initial);
+  std::mt19937_64 random(11);
+  for (std::uint64_t round = 1; round <= 15; ++round) {
+    std::map<TreeKey, std::optional<Bytes>> changes;
+    for (int i = 0; i < 25; ++i) {
+      const std::uint64_t n = random() % 2100;
+      changes[test_key(n)] = test_value(n, round);
+    }
+    std::vector<LeafUpdate> updates;
+    for (auto& [key, value] : changes) updates.push_back({key, value});
+    apply_both(*store, reference, updates);
+  }
+  expect_proofs_verify(*store, store->latest_version(), reference, 200);
+}
+
+}  // namespace
+}  // namespace aethel::state
