@@ -1,6 +1,8 @@
 #include "state/snapshot.h"
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 
 #include "core/encoding.h"
 #include "fmt/format.h"
@@ -186,6 +188,43 @@ Result<SnapshotChunk> export_chunk(const TreeStore& store, const SnapshotManifes
   return chunk;
 }
 
+namespace {
+
+// Runs work(i) for i in [0, count) on `threads` threads, each taking every
+// threads-th index. work(i) must touch only what belongs to index i.
+template <class Work>
+void for_each_index(std::size_t count, unsigned threads, const Work& work) {
+  const unsigned used = std::max(1U, std::min<unsigned>(threads, 16));
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < used; ++t) {
+    workers.emplace_back([&work, count, used, t] {
+      for (std::size_t i = t; i < count; i += used) work(i);
+    });
+  }
+  for (std::size_t i = 0; i < count; i += used) work(i);
+  for (std::thread& worker : workers) worker.join();
+}
+
+}  // namespace
+
+Result<std::vector<Bytes>> export_snapshot(const TreeStore& store, const SnapshotManifest& manifest,
+                                           unsigned threads) {
+  std::vector<Bytes> chunks(manifest.chunk_count());
+  std::vector<std::optional<Error>> errors(manifest.chunk_count());
+  for_each_index(chunks.size(), threads, [&](std::size_t index) {
+    auto chunk = export_chunk(store, manifest, static_cast<std::uint32_t>(index));
+    if (chunk) {
+      chunks[index] = encode_chunk(*chunk);
+    } else {
+      errors[index] = std::move(chunk).error();
+    }
+  });
+  for (auto& error : errors) {
+    if (error) return unexpected<Error>(std::move(*error));
+  }
+  return chunks;
+}
+
 Bytes encode_chunk(const SnapshotChunk& chunk) {
   AETHEL_ASSERT(chunk.path.size() == chunk.prefix_bits);
   Encoder encoder;
@@ -269,6 +308,30 @@ Result<std::uint32_t> SnapshotImporter::add_chunk(SnapshotChunk chunk) {
   ++received_;
   chunks_[chunk.index] = std::move(chunk.leaves);
   return chunk.index;
+}
+
+std::vector<Result<std::uint32_t>> SnapshotImporter::add_chunks(std::span<const Bytes> chunks,
+                                                                unsigned threads) {
+  std::vector<std::optional<Result<SnapshotChunk>>> checked(chunks.size());
+  for_each_index(chunks.size(), threads, [&](std::size_t i) {
+    auto chunk = decode_chunk(chunks[i]);
+    if (chunk) {
+      if (auto verified = verify_chunk(manifest_, *chunk); !verified) {
+        chunk = unexpected<Error>(std::move(verified).error());
+      }
+    }
+    checked[i] = std::move(chunk);
+  });
+  std::vector<Result<std::uint32_t>> results;
+  results.reserve(chunks.size());
+  for (auto& chunk : checked) {
+    if (!*chunk) {
+      results.emplace_back(unexpected<Error>(std::move(*chunk).error()));
+    } else {
+      results.push_back(add_chunk(std::move(**chunk)));
+    }
+  }
+  return results;
 }
 
 std::vector<std::uint32_t> SnapshotImporter::missing_chunks() const {

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "core/bytes.h"
@@ -60,6 +61,9 @@ struct SnapshotChunk {
 Result<SnapshotManifest> snapshot_manifest(const TreeStore& store, Version version);
 Result<SnapshotChunk> export_chunk(const TreeStore& store, const SnapshotManifest& manifest,
                                    std::uint32_t index);
+// Every chunk, encoded, exported by `threads` threads (reads only).
+Result<std::vector<Bytes>> export_snapshot(const TreeStore& store, const SnapshotManifest& manifest,
+                                           unsigned threads);
 
 Bytes encode_chunk(const SnapshotChunk& chunk);
 // Refuses (naming field and offset) anything but one canonical chunk.
@@ -77,6 +81,9 @@ class SnapshotImporter {
   // keeps nothing from them.
   Result<std::uint32_t> add_chunk(ByteView bytes);
   Result<std::uint32_t> add_chunk(SnapshotChunk chunk);
+  // Decodes and verifies `chunks` on `threads` threads, then adds the good
+  // ones; one result per chunk, in order.
+  std::vector<Result<std::uint32_t>> add_chunks(std::span<const Bytes> chunks, unsigned threads);
 
   bool complete() const noexcept { return received_ == manifest_.chunk_count(); }
   std::vector<std::uint32_t> missing_chunks() const;

@@ -9,8 +9,11 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <iterator>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "core/encoding.h"
@@ -165,6 +168,41 @@ class TreeApplier {
     AETHEL_UNREACHABLE("child kind out of range");
   }
 
+  // As update() from the root, with the root's two halves (first nibble
+  // below 8, and the rest) worked on by two threads. Each half touches only
+  // its own children, and the rows are sorted before they are written, so the
+  // result is exactly that of update().
+  Result<ChildRef> update_root(const ChildRef& root, std::span<const PreparedUpdate> updates,
+                               unsigned threads) {
+    constexpr std::size_t kParallelMinimum = 1024;
+    if (threads < 2 || root.kind == ChildKind::kLeaf || updates.size() < kParallelMinimum) {
+      return update(root, NodePath{}, updates);
+    }
+    std::shared_ptr<const InternalNode> loaded;
+    InternalNode base;
+    if (root.kind == ChildKind::kNode) {
+      auto node = store_.load_node(root.version, NodePath{}, TreeStore::NodeSource::kLatestTree);
+      if (!node) return unexpected<Error>(std::move(node).error());
+      loaded = std::move(*node);
+      base = *loaded;
+    }
+    const auto middle = std::partition_point(
+        updates.begin(), updates.end(),
+        [](const PreparedUpdate& update) { return key_nibble(update.key, 0) < 8; });
+    const auto split = static_cast<std::size_t>(middle - updates.begin());
+    TreeApplier lower(store_, version_);
+    Result<void> lower_result;
+    std::thread worker(
+        [&] { lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split)); });
+    Result<void> upper_result = update_children(base, NodePath{}, updates.subspan(split));
+    worker.join();
+    if (!lower_result) return unexpected<Error>(std::move(lower_result).error());
+    if (!upper_result) return unexpected<Error>(std::move(upper_result).error());
+    absorb(std::move(lower));
+    if (!loaded) return finish(std::nullopt, nullptr, NodePath{}, std::move(base));
+    return finish(root, loaded.get(), NodePath{}, std::move(base));
+  }
+
   std::int64_t leaf_delta() const noexcept { return leaf_delta_; }
   std::vector<std::pair<NodePath, std::shared_ptr<const InternalNode>>>& written() {
     return written_;
@@ -261,6 +299,15 @@ class TreeApplier {
   Result<ChildRef> rebuild(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
                            const NodePath& path, InternalNode base,
                            std::span<const PreparedUpdate> updates) {
+    if (auto updated = update_children(base, path, updates); !updated) {
+      return unexpected<Error>(std::move(updated).error());
+    }
+    return finish(old_ref, old_node, path, std::move(base));
+  }
+
+  // Replaces each child of `node` that `updates` (sorted) reach.
+  Result<void> update_children(InternalNode& node, const NodePath& path,
+                               std::span<const PreparedUpdate> updates) {
     AETHEL_ASSERT_MSG(path.length < kKeyNibbles, "distinct keys split before the last nibble");
     std::size_t begin = 0;
     while (begin < updates.size()) {
@@ -268,12 +315,20 @@ class TreeApplier {
       std::size_t end = begin + 1;
       while (end < updates.size() && key_nibble(updates[end].key, path.length) == nibble) ++end;
       auto child =
-          update(base.children[nibble], path.child(nibble), updates.subspan(begin, end - begin));
+          update(node.children[nibble], path.child(nibble), updates.subspan(begin, end - begin));
       if (!child) return unexpected<Error>(std::move(child).error());
-      base.children[nibble] = *child;
+      node.children[nibble] = *child;
       begin = end;
     }
-    return finish(old_ref, old_node, path, std::move(base));
+    return {};
+  }
+
+  void absorb(TreeApplier&& other) {
+    leaf_delta_ += other.leaf_delta_;
+    std::move(other.rows_.begin(), other.rows_.end(), std::back_inserter(rows_));
+    std::move(other.stale_.begin(), other.stale_.end(), std::back_inserter(stale_));
+    std::move(other.written_.begin(), other.written_.end(), std::back_inserter(written_));
+    std::move(other.removed_.begin(), other.removed_.end(), std::back_inserter(removed_));
   }
 
   ChildRef finish(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
@@ -383,10 +438,10 @@ Result<VersionInfo> TreeStore::read_meta(Version version) const {
 Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version,
                                                                  const NodePath& path,
                                                                  NodeSource source) const {
-  const auto cached = cache_.find(path);
-  if (source != NodeSource::kDiskOnly && cached != cache_.end() &&
-      cached->second.version == version) {
-    return cached->second.node;
+  if (source != NodeSource::kDiskOnly) {
+    const std::lock_guard<std::mutex> lock(cache_mutex_);
+    const auto cached = cache_.find(path);
+    if (cached != cache_.end() && cached->second.version == version) return cached->second.node;
   }
   rocksdb::PinnableSlice bytes;
   const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
@@ -402,9 +457,11 @@ Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version
                                                  version, node.error().message));
   }
   auto shared = std::make_shared<const InternalNode>(std::move(*node));
-  if (source == NodeSource::kLatestTree &&
-      (cached != cache_.end() || cache_.size() < config_.node_cache_limit)) {
-    cache_[path] = CachedNode{version, shared};
+  if (source == NodeSource::kLatestTree) {
+    const std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_.size() < config_.node_cache_limit || cache_.contains(path)) {
+      cache_[path] = CachedNode{version, shared};
+    }
   }
   return shared;
 }
@@ -468,7 +525,7 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   }
 
   TreeApplier applier(*this, version);
-  auto root = applier.update(latest_.root_ref, NodePath{}, prepared);
+  auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads);
   if (!root) return unexpected<Error>(std::move(root).error());
   constexpr std::size_t kBatchSlack = 4096;  // metadata, head, stale list header
   rocksdb::WriteBatch batch(applier.row_bytes() + applier.stale().size() * 64 + kBatchSlack);

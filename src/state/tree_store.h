@@ -6,8 +6,10 @@
 // (values and proofs) until pruning drops them; pruning deletes exactly the
 // rows that no retained version references, found through a stale-row index.
 //
-// A TreeStore is used from one thread at a time. Nodes of the latest tree are
-// cached in memory (bounded); older versions are read from RocksDB.
+// A TreeStore is used from one thread at a time (apply() may split a large
+// version's work over two threads of its own; the result does not depend on
+// it). Nodes of the latest tree are cached in memory (bounded); older
+// versions are read from RocksDB.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +42,7 @@ struct TreeConfig {
   bool sync_writes = true;    // fsync the write-ahead log at every version
   Version versions_kept = 0;  // keep this many latest versions; 0 keeps all
   std::size_t node_cache_limit = std::size_t{1} << 20;  // cached nodes of the latest tree
+  unsigned apply_threads = 2;  // threads hashing a large version's two halves (1 or 2)
 };
 
 // A change to one key: a new value, or nullopt to remove the key.
@@ -154,6 +158,8 @@ class TreeStore {
   TreeConfig config_;
   VersionInfo latest_;
   Version oldest_ = 0;
+  // Guards cache_ while the two halves of a version are built in parallel.
+  mutable std::mutex cache_mutex_;
   mutable std::unordered_map<NodePath, CachedNode, NodePathHasher> cache_;
 };
 

@@ -196,5 +196,28 @@ TEST(Snapshot, LedgerImportCountsTotalsAndAudits) {
   EXPECT_TRUE((*target)->audit(1).has_value());
 }
 
+TEST(Snapshot, ParallelExportAndVerificationRefuseOnlyTheBadChunk) {
+  TempDir source_dir;
+  TempDir target_dir;
+  auto source = store_with(source_dir, 3000);
+  SnapshotManifest manifest{1, source->latest().root(), 4};
+  auto chunks = export_snapshot(*source, manifest, 2);
+  ASSERT_TRUE(chunks.has_value());
+  EXPECT_EQ(*chunks, export_all(*source, manifest));
+  std::vector<Bytes> received = *chunks;
+  received[9].back() ^= 0x40;  // one bad chunk from one bad peer
+  SnapshotImporter importer(manifest);
+  const auto results = importer.add_chunks(received, 2);
+  ASSERT_EQ(results.size(), received.size());
+  for (std::size_t i = 0; i < results.size(); ++i) EXPECT_EQ(results[i].has_value(), i != 9) << i;
+  EXPECT_EQ(importer.missing_chunks(), std::vector<std::uint32_t>{9});
+  ASSERT_TRUE(importer.add_chunk((*chunks)[9]).has_value());  // fetched elsewhere
+  auto target = TreeStore::open(target_dir.path(), fast_config());
+  ASSERT_TRUE(target.has_value());
+  auto info = importer.finish(**target, {});
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->root(), manifest.root);
+}
+
 }  // namespace
 }  // namespace aethel::state

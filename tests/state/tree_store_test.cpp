@@ -350,5 +350,34 @@ TEST(TreeStore, ProofsStayValidAcrossManySmallVersions) {
   expect_proofs_verify(*store, store->latest_version(), reference, 200);
 }
 
+// Large versions split their work over two threads; the result must be the
+// very one a single thread produces, and the reference root.
+TEST(TreeStore, TwoThreadsBuildTheSameVersionsAsOne) {
+  TempDir parallel_dir;
+  TempDir serial_dir;
+  TreeConfig serial_config = fast_config();
+  serial_config.apply_threads = 1;
+  auto parallel = open_store(parallel_dir);
+  auto serial = open_store(serial_dir, serial_config);
+  std::map<TreeKey, Bytes> reference;
+  std::map<TreeKey, Bytes> serial_reference;
+  std::mt19937_64 random(5);
+  for (std::uint64_t round = 0; round < 4; ++round) {
+    std::map<TreeKey, std::optional<Bytes>> changes;
+    for (int i = 0; i < 2500; ++i) {
+      const std::uint64_t n = random() % 6000;
+      changes[test_key(n)] =
+          random() % 5 == 0 ? std::nullopt : std::optional<Bytes>(test_value(n, round));
+    }
+    std::vector<LeafUpdate> updates;
+    for (auto& [key, value] : changes) updates.push_back({key, value});
+    apply_both(*parallel, reference, updates);
+    apply_both(*serial, serial_reference, updates);
+    EXPECT_EQ(parallel->latest().root(), serial->latest().root());
+  }
+  EXPECT_TRUE(parallel->audit(parallel->latest_version()).has_value());
+  expect_proofs_verify(*parallel, parallel->latest_version(), reference, 50);
+}
+
 }  // namespace
 }  // namespace aethel::state
