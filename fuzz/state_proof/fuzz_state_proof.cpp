@@ -14,7 +14,8 @@
 namespace {
 
 bool same_bytes(const aethel::Bytes& encoded, aethel::ByteView input) {
-  return encoded.size() == input.size() && std::equal(encoded.begin(), encoded.end(), input.begin());
+  return encoded.size() == input.size() &&
+         std::equal(encoded.begin(), encoded.end(), input.begin());
 }
 
 void check_proof(aethel::ByteView input) {
