@@ -304,5 +304,42 @@ TEST(LedgerState, AnySingleTamperedRecordIsCaught) {
   }
 }
 
+// Property: a transition that changes the tokens of any one record, by any
+// amount, without declaring it is refused and leaves the state as it was.
+// (The state is shared by every case: a refused transition changes nothing.)
+RC_GTEST_PROP(LedgerStateProperty, AnySingleTamperedRecordIsRefused, ()) {
+  constexpr std::uint64_t kAccounts = 6;
+  constexpr std::uint64_t kValidators = 2;
+  static TempDir dir;
+  static std::unique_ptr<LedgerState> ledger = [] {
+    auto opened = LedgerState::open(dir.path(), fast_tree_config(), LedgerConfig{});
+    AETHEL_ASSERT(opened.has_value());
+    AETHEL_ASSERT((*opened)->apply_genesis(genesis_records(kAccounts, 1000, kValidators, 5000)));
+    return std::move(*opened);
+  }();
+  const auto target = *rc::gen::inRange<std::uint64_t>(0, kAccounts + kValidators);
+  const auto delta = *rc::gen::inRange<std::uint64_t>(1, 1001);
+  const bool raise = *rc::gen::arbitrary<bool>();
+  const bool unbonding = *rc::gen::arbitrary<bool>();
+  Record tampered = target < kAccounts ? Record(account_of(target, 1000))
+                                       : Record(validator_of(target - kAccounts, 5000));
+  if (auto* account = std::get_if<AccountRecord>(&tampered)) {
+    account->balance =
+        raise ? account->balance + TokenAmount(delta) : account->balance - TokenAmount(delta);
+  } else if (auto& validator = std::get<ValidatorRecord>(tampered); unbonding && raise) {
+    validator.unbonding = Stake(delta);
+  } else {
+    validator.stake = raise ? validator.stake + Stake(delta) : validator.stake - Stake(delta);
+  }
+  const Hash256 root = ledger->tree().latest().root();
+  const LedgerTotals totals = ledger->totals();
+  auto refused = ledger->apply({{RecordChange::put(tampered)}, {}, {}});
+  RC_ASSERT(!refused.has_value());
+  RC_ASSERT(refused.error().code == ErrorCode::kConservation);
+  RC_ASSERT(ledger->tree().latest().root() == root);
+  RC_ASSERT(ledger->totals() == totals);
+  RC_ASSERT(ledger->tree().latest_version() == 1U);
+}
+
 }  // namespace
 }  // namespace aethel::state
