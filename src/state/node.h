@@ -59,7 +59,9 @@ struct NodePathHasher {
 };
 
 // `children` must not change once a hash has been asked for; a copy starts
-// without hashes, so copy, change, then hash.
+// without hashes, so copy, change, then hash. The hashes are computed on first
+// use, so a node shared between threads must be hashed before it is shared
+// (the store does this for every node it caches or hands out).
 struct InternalNode {
   std::array<ChildRef, 16> children;
 

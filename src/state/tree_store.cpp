@@ -456,6 +456,9 @@ Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version
     return fail(ErrorCode::kCorrupt, fmt::format("tree node {} of version {}: {}", path_text(path),
                                                  version, node.error().message));
   }
+  // Hashed before it is shared: from here on the node is only read, so
+  // several threads may walk it at once (snapshot export does).
+  node->compute_hashes(nullptr);
   auto shared = std::make_shared<const InternalNode>(std::move(*node));
   if (source == NodeSource::kLatestTree) {
     const std::lock_guard<std::mutex> lock(cache_mutex_);
