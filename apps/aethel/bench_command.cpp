@@ -1,9 +1,11 @@
 // `aethel bench`: the benchmarks of bench/, printing JSON.
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "apps/aethel/commands.h"
 #include "bench/judge_benchmark.h"
+#include "bench/state_benchmark.h"
 
 namespace aethel::cli {
 
@@ -24,6 +26,28 @@ void add_bench_command(CLI::App& app) {
   judge->callback([judge_config] {
     std::fputs(bench::run_judge_benchmark(*judge_config).c_str(), stdout);
     set_exit_status(0);
+  });
+
+  auto state_config = std::make_shared<bench::StateBenchmarkConfig>();
+  auto* state = bench->add_subcommand(
+      "state",
+      "Authenticated state updates per second, beside raw RocksDB on the same writes; proofs "
+      "and snapshot sync");
+  state->add_option("--accounts", state_config->accounts, "Accounts loaded before timing")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+  state->add_option("--batch", state_config->batch, "Updates per version")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
+  state->add_option("--batches", state_config->batches, "Timed versions of random updates")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  state->add_option("--proofs", state_config->proofs, "Proofs generated and verified")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
+  state->add_option("--sync", state_config->sync, "fsync every version's write batch (1 or 0)");
+  state->add_flag("--json", state_config->json,
+                  "Print JSON (the only format; accepted for clarity)");
+  state->callback([state_config] {
+    const std::string output = bench::run_state_benchmark(*state_config);
+    std::fputs(output.c_str(), stdout);
+    set_exit_status(output.find("\"error\"") == std::string::npos ? 0 : 1);
   });
 }
 

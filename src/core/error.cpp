@@ -20,6 +20,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::kCrypto: return "crypto";
     case ErrorCode::kNotFound: return "not-found";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kConservation: return "conservation";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum class ErrorCode {
   kCrypto,           // a cryptographic library call failed
   kNotFound,         // a requested item does not exist
   kInternal,         // a dependency failed in a way the caller cannot fix
+  kConservation,     // a state transition would break conservation of the token supply
 };
 
 std::string_view error_code_name(ErrorCode code) noexcept;

@@ -1,0 +1,74 @@
+// Shared pieces of the state tests: temporary folders, a reference root
+// computed straight from the definition in state/hashing.h, and key helpers.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+
+#include "core/bytes.h"
+#include "crypto/sha256.h"
+#include "state/hashing.h"
+
+namespace aethel::state::testing {
+
+// Scales randomized test sizes down under the sanitizers, which run every
+// test again in CI at a fraction of the speed.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr int kScale = 4;
+#else
+inline constexpr int kScale = 1;
+#endif
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "aethel-state-test-XXXXXX").string();
+    const char* made = ::mkdtemp(pattern.data());
+    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline TreeKey test_key(std::uint64_t n) {
+  return crypto::sha256("test-key-" + std::to_string(n));
+}
+
+inline Bytes test_value(std::uint64_t n, std::uint64_t salt) {
+  return bytes_of("value-" + std::to_string(n) + "-" + std::to_string(salt));
+}
+
+// The root by definition: recursive over the sorted leaves, one bit at a time.
+inline SubtreeHash reference_subtree(std::map<TreeKey, Bytes>::const_iterator begin,
+                                     std::map<TreeKey, Bytes>::const_iterator end,
+                                     std::size_t depth) {
+  if (begin == end) return SubtreeHash{};
+  if (std::next(begin) == end) {
+    return SubtreeHash{SubtreeKind::kLeaf, leaf_hash(begin->first, value_hash(begin->second))};
+  }
+  auto middle = begin;
+  while (middle != end && !key_bit(middle->first, depth)) ++middle;
+  const SubtreeHash left = reference_subtree(begin, middle, depth + 1);
+  const SubtreeHash right = reference_subtree(middle, end, depth + 1);
+  return SubtreeHash{SubtreeKind::kInternal, internal_hash(left.hash, right.hash)};
+}
+
+inline Hash256 reference_root(const std::map<TreeKey, Bytes>& leaves) {
+  return reference_subtree(leaves.begin(), leaves.end(), 0).hash;
+}
+
+}  // namespace aethel::state::testing
