@@ -600,6 +600,7 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
       result.units.push_back(std::move(*checked));
     }
   }
+  for (auto& unit : result.units) unit.time_guard_ms = limits.prover_time_guard_ms;
   return result;
 }
 

@@ -60,6 +60,9 @@ struct CheckedUnit {
   std::vector<CheckedIntent> intents;  // one for an intent, the members of a batch
   ast::Span span;                      // its source text, for difficulty
   std::uint64_t budget = 0;            // a batch shares the sum of its intents' budgets
+  // This machine's time guard (Limits::prover_time_guard_ms): local, not
+  // part of the verdict, carried here so worker processes apply it too.
+  unsigned time_guard_ms = Limits{}.prover_time_guard_ms;
 };
 
 struct Warning {

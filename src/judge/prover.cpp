@@ -192,6 +192,7 @@ class UnitProver {
     if (out_of_budget_) {
       result.verdict = Verdict::kUnknown;
       result.reason = Reason::kBudget;
+      result.stopped_by_local_limit = timed_out_;
       result.note = timed_out_
                         ? fmt::format(
                               "stopped by this machine's time guard of {} ms during the "
@@ -491,7 +492,7 @@ class UnitProver {
   std::uint64_t work_ = 0;
   bool out_of_budget_ = false;
   bool timed_out_ = false;
-  unsigned time_guard_ms_ = Limits{}.prover_time_guard_ms;
+  unsigned time_guard_ms_ = unit_.time_guard_ms;
   const char* stage_ = "";
 };
 

@@ -116,6 +116,7 @@ Bytes encode_unit_result(const UnitResult& result) {
                          });
                        });
   encoder.put_u64(result.work).put_u64(result.difficulty).put_string(result.note);
+  encoder.put_bool(result.stopped_by_local_limit);
   return std::move(encoder).take();
 }
 
@@ -152,6 +153,9 @@ Result<UnitResult> decode_unit_result(ByteView bytes) {
   result.work = *work;
   result.difficulty = *difficulty;
   result.note = std::move(*note);
+  auto stopped = decoder.read_bool("stopped_by_local_limit");
+  if (!stopped) return unexpected<Error>(std::move(stopped).error());
+  result.stopped_by_local_limit = *stopped;
   if (auto done = decoder.finish(); !done) return unexpected<Error>(std::move(done).error());
   return result;
 }

@@ -47,6 +47,10 @@ struct UnitResult {
   std::uint64_t work = 0;        // prover work units (Z3 rlimit count)
   std::uint64_t difficulty = 0;  // from work and source size only
   std::string note;              // a human-readable detail; never holds a secret value
+  // Set when this machine's time guard, a local limit and not the protocol,
+  // ended the proof. Such an UNKNOWN is not a consensus verdict: a validator
+  // holding one can neither confirm nor contradict another's claim.
+  bool stopped_by_local_limit = false;
 };
 
 // Difficulty is part of the protocol: a pure function of the work units spent

@@ -24,6 +24,7 @@ UnitResult refuted_result() {
   result.work = 1234;
   result.difficulty = 17;
   result.note = "a note";
+  result.stopped_by_local_limit = true;
   return result;
 }
 
@@ -48,6 +49,7 @@ void expect_same(const UnitResult& a, const UnitResult& b) {
   EXPECT_EQ(a.work, b.work);
   EXPECT_EQ(a.difficulty, b.difficulty);
   EXPECT_EQ(a.note, b.note);
+  EXPECT_EQ(a.stopped_by_local_limit, b.stopped_by_local_limit);
 }
 
 TEST(ResultEncoding, RoundTripsARefutation) {

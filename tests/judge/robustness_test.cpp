@@ -40,8 +40,11 @@ std::string repeat(std::string_view text, std::size_t times) {
 bool is_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<std::uint8_t>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
-                                           : (lead >> 3) == 0x1E ? 4 : 0;
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xE  ? 3
+                         : (lead >> 3) == 0x1E ? 4
+                                               : 0;
     if (length == 0 || i + length > text.size()) return false;
     for (std::size_t k = 1; k < length; ++k) {
       if ((static_cast<std::uint8_t>(text[i + k]) & 0xC0) != 0x80) return false;
@@ -158,8 +161,8 @@ TEST(Robustness, RightNestedAndMixedNesting) {
 TEST(Robustness, DeeplyNestedSettingLists) {
   expect_refused("intent t() { guard {} solve { x: " + repeat("[", 10'000) + "; } verify {} }",
                  ErrorCode::kLimit, "nested deeper than 16 lists");
-  expect_refused("intent t() { guard {} solve { x: " + repeat("[", 10'000) +
-                     repeat("]", 10'000) + "; } verify {} }",
+  expect_refused("intent t() { guard {} solve { x: " + repeat("[", 10'000) + repeat("]", 10'000) +
+                     "; } verify {} }",
                  ErrorCode::kLimit, "lists");
 }
 
@@ -173,16 +176,17 @@ TEST(Robustness, SixtyKibOfConditionsSettingsAndParameters) {
   params += "last: Int";
   expect_refused("intent t(" + params + ") { guard {} solve {} verify {} }", ErrorCode::kLimit,
                  "parameters");
-  expect_refused(repeat("intent t() { guard {} solve {} verify {} }\n", 1'400),
-                 ErrorCode::kLimit, "intents and batches");
+  expect_refused(repeat("intent t() { guard {} solve {} verify {} }\n", 1'400), ErrorCode::kLimit,
+                 "intents and batches");
 }
 
 TEST(Robustness, SixtyKibTokens) {
-  expect_refused("intent t() { guard { x == " + std::string(60 * 1024, '9') + "; } solve {} verify {} }",
-                 ErrorCode::kLimit, "digits");
-  expect_refused("intent t() { guard {} solve { s: \"" + std::string(60 * 1024, 's') +
-                     "\"; } verify {} }",
-                 ErrorCode::kLimit, "string literal");
+  expect_refused(
+      "intent t() { guard { x == " + std::string(60 * 1024, '9') + "; } solve {} verify {} }",
+      ErrorCode::kLimit, "digits");
+  expect_refused(
+      "intent t() { guard {} solve { s: \"" + std::string(60 * 1024, 's') + "\"; } verify {} }",
+      ErrorCode::kLimit, "string literal");
   // A very long name and a very long comment are fine.
   const std::string name(60 * 1024, 'n');
   auto accepted = check("intent " + name + "() { guard {} solve {} verify {} }");
@@ -197,7 +201,8 @@ TEST(Robustness, SixtyKibTokens) {
 // Size.
 
 TEST(Robustness, OverSizeSourceIsRefusedAtOnce) {
-  for (std::size_t size : {std::size_t{64 * 1024 + 1}, std::size_t{1 << 20}, std::size_t{16 << 20}}) {
+  for (std::size_t size :
+       {std::size_t{64 * 1024 + 1}, std::size_t{1 << 20}, std::size_t{16 << 20}}) {
     std::string source = repeat("intent t() { guard {} solve {} verify {} }\n", size / 43 + 1);
     source.resize(size);
     const auto started = std::chrono::steady_clock::now();
@@ -215,8 +220,7 @@ TEST(Robustness, OverSizeBinaryIsRefusedForItsSize) {
 }
 
 TEST(Robustness, OverSizeIsRefusedByJudgeSource) {
-  const FileReport report =
-      judge_source("big.ae", std::string(64 * 1024 + 1, ' '), Options{});
+  const FileReport report = judge_source("big.ae", std::string(64 * 1024 + 1, ' '), Options{});
   ASSERT_TRUE(report.error.has_value());
   EXPECT_EQ(report.error->code, ErrorCode::kLimit);
   EXPECT_TRUE(report.results.empty());
@@ -392,7 +396,8 @@ TEST(RobustnessRandom, RandomBytes) {
       } else if (style == 1) {
         c = static_cast<char>(0x20 + r % 95);  // printable ASCII
       } else {
-        static constexpr std::string_view kAlphabet = "intent guard solve verify {}()[];:,+-*/%<>=! \n\t#ab_0123\"\\old_x";
+        static constexpr std::string_view kAlphabet =
+            "intent guard solve verify {}()[];:,+-*/%<>=! \n\t#ab_0123\"\\old_x";
         c = kAlphabet[r % kAlphabet.size()];
       }
     }
@@ -404,11 +409,34 @@ TEST(RobustnessRandom, RandomBytes) {
 }
 
 const std::vector<std::string> kTokens = {
-    "intent", "atomic_batch", "guard", "solve", "verify", "secret", "external", "true", "false",
-    "(", ")", "{", "}", "[", "]", ",", ":", ";", "+", "-", "*", "/", "%", "==", "!=", "<", "<=",
-    ">", ">=", "x", "y", "old_x", "old_", "t", "b", "budget", "Int", "Balance", "Amount",
-    "Account", "Bool", "0", "1", "9223372036854775808", "\"s\"", "# c\n", "// c\n", "\n", "=",
-    "!", "&&", "1.5", "\xC3\xA9", "\xFF", "\"",
+    "intent",   "atomic_batch",
+    "guard",    "solve",
+    "verify",   "secret",
+    "external", "true",
+    "false",    "(",
+    ")",        "{",
+    "}",        "[",
+    "]",        ",",
+    ":",        ";",
+    "+",        "-",
+    "*",        "/",
+    "%",        "==",
+    "!=",       "<",
+    "<=",       ">",
+    ">=",       "x",
+    "y",        "old_x",
+    "old_",     "t",
+    "b",        "budget",
+    "Int",      "Balance",
+    "Amount",   "Account",
+    "Bool",     "0",
+    "1",        "9223372036854775808",
+    "\"s\"",    "# c\n",
+    "// c\n",   "\n",
+    "=",        "!",
+    "&&",       "1.5",
+    "\xC3\xA9", "\xFF",
+    "\"",
 };
 
 RC_GTEST_PROP(RobustnessProperty, ParseAndCheckOfAnyStringIsAcceptedOrRefusedCleanly,
@@ -465,9 +493,18 @@ TEST(RobustnessRandom, MutationsOfAValidProgram) {
   Failures failures;
   static constexpr std::string_view kInteresting =
       "(){}[];:,+-*/%<>=!#\"\\\n \t0123456789_abcdefxyz";
-  const std::vector<std::string> kWords = {"intent", "guard", "solve", "verify", "secret",
-                                           "external", "true", "old_", "atomic_batch", "((((",
-                                           "9999999999999999999999", "budget: 0;"};
+  const std::vector<std::string> kWords = {"intent",
+                                           "guard",
+                                           "solve",
+                                           "verify",
+                                           "secret",
+                                           "external",
+                                           "true",
+                                           "old_",
+                                           "atomic_batch",
+                                           "((((",
+                                           "9999999999999999999999",
+                                           "budget: 0;"};
   std::size_t accepted = 0;
   for (int i = 0; i < 5'000; ++i) {
     std::string source = kValidProgram;
@@ -585,7 +622,9 @@ class ProgramGenerator {
       switch (pick(8)) {
         case 0: name.kind = Kind::kBool, type = "Bool"; break;
         case 1: name.kind = Kind::kAccount, type = "Account"; break;
-        default: type = kNumberTypes[pick(3)]; if (type == "Balance") name.kind = Kind::kBalance;
+        default:
+          type = kNumberTypes[pick(3)];
+          if (type == "Balance") name.kind = Kind::kBalance;
       }
       std::string modifiers;
       if (chance(15)) modifiers += "secret ";
@@ -599,8 +638,8 @@ class ProgramGenerator {
     // Bounds make many programs provable; without them most are refuted.
     for (const auto& name : names_) {
       if ((name.kind == Kind::kNumber || name.kind == Kind::kBalance) && chance(60)) {
-        guard += "old_" + name.name + fmt::format(" < {}", 50 + pick(100)) + "; old_" +
-                 name.name + fmt::format(" > -{}", pick(100)) + "; ";
+        guard += "old_" + name.name + fmt::format(" < {}", 50 + pick(100)) + "; old_" + name.name +
+                 fmt::format(" > -{}", pick(100)) + "; ";
       }
     }
     const int guard_count = static_cast<int>(pick(3));
@@ -610,7 +649,9 @@ class ProgramGenerator {
     for (const auto& name : names_) {
       if (name.external || chance(40)) continue;
       switch (name.kind) {
-        case Kind::kBool: verify += name.name + (chance(50) ? " == true; " : " == old_" + name.name + "; "); break;
+        case Kind::kBool:
+          verify += name.name + (chance(50) ? " == true; " : " == old_" + name.name + "; ");
+          break;
         case Kind::kAccount: verify += name.name + " == old_" + name.name + "; "; break;
         default: verify += name.name + " == " + expression(2, /*plain=*/false) + "; ";
       }
@@ -620,7 +661,8 @@ class ProgramGenerator {
 
     std::string solve;
     // Small budgets only: see DISABLED_SmallProgramFinishesQuicklyUnderTheDefaultBudget.
-    if (chance(30)) solve = fmt::format("budget: {}; ", chance(30) ? 1 + pick(50) : 1000 + pick(9'000));
+    if (chance(30))
+      solve = fmt::format("budget: {}; ", chance(30) ? 1 + pick(50) : 1000 + pick(9'000));
     if (chance(20)) solve += "priority: speed; ";
     return "intent " + intent_name + "(" + params + ") {\n  guard { " + guard + "}\n  solve { " +
            solve + "}\n  verify { " + verify + "}\n}\n";
@@ -633,8 +675,11 @@ class ProgramGenerator {
     const bool bools = chance(15);
     if (bools) {
       for (const auto& name : names_) {
-        if (name.kind == Kind::kBool) return out + "old_" + name.name + (chance(50) ? " == " : " != ") + (chance(50) ? "true; " : "false; ");
-        if (name.kind == Kind::kAccount) return out + "old_" + name.name + " != " + (chance(50) ? "old_" : "") + name.name + "; ";
+        if (name.kind == Kind::kBool)
+          return out + "old_" + name.name + (chance(50) ? " == " : " != ") +
+                 (chance(50) ? "true; " : "false; ");
+        if (name.kind == Kind::kAccount)
+          return out + "old_" + name.name + " != " + (chance(50) ? "old_" : "") + name.name + "; ";
       }
     }
     return out + "(" + expression(2, verify) + ") + 0" + relation() + expression(2, verify) + "; ";
@@ -655,9 +700,10 @@ TEST(RobustnessRandom, ProverAlwaysReturnsAVerdictOnGeneratedPrograms) {
     const std::string source = generator.program(i);
     const FileReport report = judge_source("generated.ae", source, options);
     if (report.error) {
-      if (!failures.record(source, fmt::format("refused: {}", report.error->position.line) + ":" +
-                                       std::to_string(report.error->position.column) + ": " +
-                                       report.error->message,
+      if (!failures.record(source,
+                           fmt::format("refused: {}", report.error->position.line) + ":" +
+                               std::to_string(report.error->position.column) + ": " +
+                               report.error->message,
                            "generated program")) {
         return;
       }
@@ -747,6 +793,22 @@ TEST(RobustnessTime, SmallProgramWithASmallBudgetFinishesQuickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
   ASSERT_FALSE(report.error.has_value());
   EXPECT_EQ(report.results.at(0).verdict, Verdict::kUnknown);
+  // The budget, part of the protocol, stopped it: a consensus verdict.
+  EXPECT_FALSE(report.results.at(0).stopped_by_local_limit);
+}
+
+// A stop by this machine's time guard is marked as local, so that a
+// validator never treats it as contradicting another validator's verdict.
+TEST(RobustnessTime, TimeGuardStopIsMarkedAsALocalLimit) {
+  Options options;
+  options.limits.prover_time_guard_ms = 50;
+  const FileReport report = judge_source("cube.ae", kCubeInRange, options);
+  ASSERT_FALSE(report.error.has_value());
+  const UnitResult& result = report.results.at(0);
+  EXPECT_EQ(result.verdict, Verdict::kUnknown);
+  EXPECT_EQ(result.reason, Reason::kBudget);
+  EXPECT_TRUE(result.stopped_by_local_limit);
+  EXPECT_NE(result.note.find("time guard"), std::string::npos) << result.note;
 }
 
 // The specification: "No input may crash the judge or make it run
