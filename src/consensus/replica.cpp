@@ -100,9 +100,13 @@ struct Replica::Impl {
   ChainTip committed;
   std::map<Height, Hash256> committed_digests;  // recent heights
   std::map<Height, CertificatePtr> commit_certificates;
-  std::map<Height, BlockPtr> synced_blocks;
+  // Final blocks fetched by sync, each with its own digest: one is delivered
+  // only under a commit certificate for that very digest.
+  std::map<Height, std::pair<BlockPtr, Hash256>> synced_blocks;
   Height sync_target;     // highest height proven final by a certificate seen
   Height sync_requested;  // highest height asked of the driver
+  // Who showed the certificate: advisory only (the sender field is not
+  // signed), the driver may fetch from anyone.
   ValidatorIndex sync_hint;
 
   // --- checkpoints ---
@@ -537,7 +541,9 @@ struct Replica::Impl {
       return slot->second.block;
     }
     const auto synced = synced_blocks.find(height);
-    if (synced != synced_blocks.end()) return synced->second;
+    if (synced != synced_blocks.end() && synced->second.second == digest) {
+      return synced->second.first;
+    }
     return nullptr;
   }
 
@@ -838,12 +844,20 @@ struct Replica::Impl {
       refuse(Refusal::kInvalidBlock);
       return;
     }
-    if (!commit_certificates.contains(height)) {
+    // A certificate already held for this height decides which block is
+    // final there; the one supplied with the block is only checked otherwise.
+    const auto known = commit_certificates.find(height);
+    if (known != commit_certificates.end()) {
+      if (known->second->digest != digest) {
+        refuse(Refusal::kInvalidBlock);
+        return;
+      }
+    } else {
       if (!verify_certificate(event.commit_certificate, VotePhase::kCommit)) return;
       commit_certificates.emplace(height, event.commit_certificate);
       follow_view_of(*event.commit_certificate);
     }
-    synced_blocks.emplace(height, event.block);
+    synced_blocks.emplace(height, std::make_pair(event.block, digest));
     request_verification(event.block, digest);
   }
 
@@ -980,6 +994,7 @@ struct Replica::Impl {
                   [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,
                   [delivered](const auto& entry) { return entry.second.first <= delivered; });
+    synced_blocks.erase(synced_blocks.begin(), synced_blocks.upper_bound(delivered));
     pending_verifications = static_cast<std::size_t>(std::count_if(
         verifications.begin(), verifications.end(),
         [](const auto& entry) { return entry.second.second == Verification::kRequested; }));

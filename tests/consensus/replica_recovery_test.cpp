@@ -232,6 +232,68 @@ TEST(Checkpoint, SyncedBlockIsDeliveredOnlyAfterLocalVerification) {
   EXPECT_EQ(fixture.replica().committed_height(), Height(0));
 }
 
+// A commit certificate already held decides which block is final at its
+// height: a synced block with another digest is refused, whatever
+// "certificate" comes with it, and the real block still gets delivered.
+TEST(Checkpoint, SyncedBlockMustMatchTheCommitCertificateAlreadyHeld) {
+  for (VotePattern pattern : {VotePattern::kAllToAll, VotePattern::kCollector}) {
+    SCOPED_TRACE(vote_pattern_name(pattern));
+    FixtureOptions options;
+    options.pattern = pattern;
+    ReplicaFixture fixture(options);
+    const BlockPtr real = fixture.propose_and_verify(1);
+    const Hash256 real_digest = block_digest(*real);
+    fixture.step(TimerFired{});  // the view changes: the slot goes, the verification stays
+    const auto signers = fixture.others(fixture.self(), 99);
+    const CertificatePtr real_certificate =
+        fixture.certificate(VotePhase::kCommit, 0, 1, real_digest, signers);
+    Actions actions = fixture.receive(fixture.certificate_message(real_certificate, signers[0]));
+    ASSERT_EQ(actions_of<SyncNeeded>(actions).size(), 1u);
+    const BlockPtr decoy = fixture.block(1, 0, fixture.leader0(), {}, 1, /*salt=*/777);
+    auto unsigned_certificate = std::make_shared<Certificate>();
+    unsigned_certificate->phase = VotePhase::kCommit;
+    unsigned_certificate->height = Height(1);
+    unsigned_certificate->digest = block_digest(*decoy);
+    actions = fixture.step(SyncedBlock{decoy, unsigned_certificate});
+    EXPECT_TRUE(actions_of<DeliverBlock>(actions).empty());
+    EXPECT_TRUE(actions_of<VerifyBlock>(actions).empty());
+    EXPECT_EQ(fixture.refused(Refusal::kInvalidBlock), 1u);
+    actions = fixture.step(SyncedBlock{real, real_certificate});
+    const auto delivered = actions_of<DeliverBlock>(actions);
+    ASSERT_EQ(delivered.size(), 1u);
+    EXPECT_EQ(block_digest(*delivered[0].block), real_digest);
+    EXPECT_EQ(delivered[0].commit_certificate->digest, real_digest);
+  }
+}
+
+// A decoy offered before anything was verified must not take the height's
+// place: the real block, synced afterwards, is verified and delivered.
+TEST(Checkpoint, SyncedDecoyDoesNotBlockTheRealBlock) {
+  ReplicaFixture fixture;
+  const auto signers = fixture.others(fixture.self(), 99);
+  const BlockPtr real = fixture.block(1, 0, fixture.leader0());
+  const Hash256 real_digest = block_digest(*real);
+  const CertificatePtr real_certificate =
+      fixture.certificate(VotePhase::kCommit, 0, 1, real_digest, signers);
+  fixture.receive(fixture.certificate_message(real_certificate, signers[0]));
+  const BlockPtr decoy = fixture.block(1, 0, fixture.leader0(), {}, 1, /*salt=*/777);
+  auto unsigned_certificate = std::make_shared<Certificate>();
+  unsigned_certificate->phase = VotePhase::kCommit;
+  unsigned_certificate->height = Height(1);
+  unsigned_certificate->digest = block_digest(*decoy);
+  Actions actions = fixture.step(SyncedBlock{decoy, unsigned_certificate});
+  for (const VerifyBlock& request : actions_of<VerifyBlock>(actions)) {
+    fixture.step(BlockVerified{block_digest(*request.block), true, std::nullopt, ""});
+  }
+  actions = fixture.step(SyncedBlock{real, real_certificate});
+  const auto requests = actions_of<VerifyBlock>(actions);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(block_digest(*requests[0].block), real_digest);
+  actions = fixture.step(BlockVerified{real_digest, true, std::nullopt, ""});
+  ASSERT_EQ(actions_of<DeliverBlock>(actions).size(), 1u);
+  EXPECT_EQ(fixture.replica().committed_height(), Height(1));
+}
+
 // ---------------------------------------------------------------------------
 // Adaptive timeouts: the base grows with measured round-trip latency.
 
