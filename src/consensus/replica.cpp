@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "core/assert.h"
@@ -41,15 +42,6 @@ struct Slot {
   std::optional<std::uint64_t> prepare_sent_ms;  // for round-trip samples
 };
 
-// The view a buffered message belongs to.
-View message_view(const Message& message) {
-  if (const auto* m = std::get_if<PrePrepare>(&message)) return m->view;
-  if (const auto* m = std::get_if<Vote>(&message)) return m->view;
-  if (const auto* m = std::get_if<CertificateMessage>(&message)) return m->certificate->view;
-  if (const auto* m = std::get_if<ViewChange>(&message)) return m->signed_summary.summary.new_view;
-  return std::get<NewView>(message).view;
-}
-
 bool is_after(View view, Height height, const SignedRecord& record) {
   return view > record.view || (view == record.view && height > record.height);
 }
@@ -62,6 +54,27 @@ bool may_sign(const std::optional<SignedRecord>& last, View view, Height height,
   if (is_after(view, height, *last)) return true;
   return view == last->view && height == last->height && digest == last->digest;
 }
+
+// A message held for a view this replica has not entered yet, with what
+// bounds the buffer: its signer (none for a certificate, which a quorum
+// signed) and its encoded size.
+struct BufferedMessage {
+  MessagePtr message;
+  View view;
+  std::optional<ValidatorIndex> signer;
+  std::size_t bytes = 0;
+};
+
+// What makes two buffered messages the same: kind, phase, view, height and
+// signer. A second message under one key is a replay or an equivocation;
+// either way the first one is enough to wait with.
+using BufferKey = std::tuple<std::uint8_t, std::uint8_t, View, Height, std::uint64_t>;
+
+// Most bytes held for later views, and the least share of messages and
+// bytes every validator gets whatever its stake.
+constexpr std::size_t kMaxBufferedBytes = 32ULL << 20;
+constexpr std::size_t kMinBufferedMessagesPerSigner = 4;
+constexpr std::size_t kMinBufferedBytesPerSigner = 1ULL << 20;
 
 // Longest patience in a view: about 12.7 days, far beyond any timeout cap.
 constexpr std::uint64_t kPatienceLimitMs = 1ULL << 40;
@@ -94,7 +107,12 @@ struct Replica::Impl {
   std::optional<Hash256> installed_new_view;  // digest of the NEW-VIEW accepted for `view`
   std::map<ValidatorIndex, std::shared_ptr<const ViewChange>> latest_view_change;
   std::map<View, Stake> view_change_stake;
-  std::deque<MessagePtr> future_messages;
+  // Messages for the next view (or the view being changed to), each
+  // authenticated before it is held; bounded in count, bytes and per signer.
+  std::deque<BufferedMessage> future_messages;
+  std::set<BufferKey> buffered_keys;
+  std::size_t buffered_bytes = 0;
+  std::map<ValidatorIndex, std::pair<std::size_t, std::size_t>> buffered_by_signer;
 
   // --- chain ---
   ChainTip committed;
@@ -636,20 +654,123 @@ struct Replica::Impl {
 
   // ======================= messages =======================
 
-  // Messages of a view this replica has not entered yet wait (bounded).
-  bool defer_if_future(View message_view, const MessagePtr& message) {
-    if (message_view < view) {
-      refuse(Refusal::kStaleView);
-      return true;
+  enum class Timing : std::uint8_t { kStale, kNow, kFuture };
+
+  // Messages of a view this replica has not entered yet (a later view, or
+  // the view it is changing to) wait in a bounded buffer.
+  Timing timing_of(View message_view) const {
+    if (message_view < view) return Timing::kStale;
+    if (message_view > view || in_view_change) return Timing::kFuture;
+    return Timing::kNow;
+  }
+
+  // A signer's share of the buffer follows its stake, so signers holding
+  // less than a third of the stake fill less than a third of it (plus the
+  // small floor every signer gets).
+  std::size_t stake_share(ValidatorIndex signer, std::size_t whole, std::size_t floor) const {
+    const std::uint64_t total = validators->total_stake().value();
+    const std::uint64_t unit = total / whole + 1;
+    const std::uint64_t share = validators->at(signer).stake.value() / unit;
+    return std::max<std::size_t>(static_cast<std::size_t>(share), floor);
+  }
+
+  bool buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes) const {
+    if (future_messages.size() >= config.max_buffered_messages ||
+        buffered_bytes + bytes > kMaxBufferedBytes) {
+      return false;
     }
-    if (message_view > view || in_view_change) {
-      if (future_messages.size() >= config.max_buffered_messages) {
-        refuse(Refusal::kFutureViewBufferFull);
-      } else {
-        future_messages.push_back(message);
+    if (!signer) return true;
+    const auto used = buffered_by_signer.find(*signer);
+    const std::size_t count = used == buffered_by_signer.end() ? 0 : used->second.first;
+    const std::size_t used_bytes = used == buffered_by_signer.end() ? 0 : used->second.second;
+    return count <
+               stake_share(*signer, config.max_buffered_messages, kMinBufferedMessagesPerSigner) &&
+           used_bytes + bytes <=
+               stake_share(*signer, kMaxBufferedBytes, kMinBufferedBytesPerSigner);
+  }
+
+  // Holds `message` for `message_view` if that view is at most one ahead,
+  // it is new, there is room, and `authentic()` (which refuses what it
+  // rejects) holds: checked last, as the most expensive.
+  template <class Authenticate>
+  void buffer_future(const MessagePtr& message, View message_view, const BufferKey& identity,
+                     std::optional<ValidatorIndex> signer, Authenticate&& authentic) {
+    const std::optional<View> next_view = view.checked_next();
+    if (!next_view || message_view > *next_view) {
+      refuse(Refusal::kFutureViewBufferFull);
+      return;
+    }
+    if (buffered_keys.contains(identity)) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    const std::size_t bytes = encoded_message_size(*message);
+    if (!buffer_has_room(signer, bytes)) {
+      refuse(Refusal::kFutureViewBufferFull);
+      return;
+    }
+    if (!authentic()) return;
+    buffered_keys.insert(identity);
+    buffered_bytes += bytes;
+    if (signer) {
+      auto& used = buffered_by_signer[*signer];
+      ++used.first;
+      used.second += bytes;
+    }
+    future_messages.push_back(BufferedMessage{message, message_view, signer, bytes});
+  }
+
+  static BufferKey buffer_key(const Message& message) {
+    if (const auto* m = std::get_if<PrePrepare>(&message)) {
+      return {0, 0, m->view, m->block->height, m->leader.value()};
+    }
+    if (const auto* m = std::get_if<Vote>(&message)) {
+      return {1, static_cast<std::uint8_t>(m->phase), m->view, m->height, m->voter.value()};
+    }
+    const Certificate& certificate = *std::get<CertificateMessage>(message).certificate;
+    return {2, static_cast<std::uint8_t>(certificate.phase), certificate.view, certificate.height,
+            0};
+  }
+
+  // Keeps the buffered messages for `first_kept` and later views.
+  void drop_buffered_below(View first_kept) {
+    std::deque<BufferedMessage> kept;
+    std::deque<BufferedMessage> all;
+    all.swap(future_messages);
+    clear_buffer_bounds();
+    for (BufferedMessage& entry : all) {
+      if (entry.view < first_kept) continue;
+      buffered_keys.insert(buffer_key(*entry.message));
+      buffered_bytes += entry.bytes;
+      if (entry.signer) {
+        auto& used = buffered_by_signer[*entry.signer];
+        ++used.first;
+        used.second += entry.bytes;
       }
+      future_messages.push_back(std::move(entry));
+    }
+  }
+
+  void clear_buffer_bounds() {
+    buffered_keys.clear();
+    buffered_bytes = 0;
+    buffered_by_signer.clear();
+  }
+
+  bool pre_prepare_signature_ok(const PrePrepare& m, const Hash256& digest) {
+    if (verify_signature(
+            m.leader, crypto::SigningDomain::kConsensusPrePrepare,
+            pre_prepare_signing_bytes(config.chain_id, m.view, m.block->height, digest),
+            m.signature)) {
       return true;
     }
+    refuse(Refusal::kBadSignature);
+    return false;
+  }
+
+  bool vote_signature_ok(const Vote& vote) {
+    if (verify_vote(vote)) return true;
+    refuse(Refusal::kBadSignature);
     return false;
   }
 
@@ -675,8 +796,12 @@ struct Replica::Impl {
       refuse(Refusal::kInvalidBlock);
       return;
     }
-    if (defer_if_future(m.view, message)) return;
-    if (m.leader != current_leader()) {
+    const Timing timing = timing_of(m.view);
+    if (timing == Timing::kStale) {
+      refuse(Refusal::kStaleView);
+      return;
+    }
+    if (m.leader != leader_of(m.view)) {
       refuse(Refusal::kWrongLeader);
       return;
     }
@@ -692,6 +817,11 @@ struct Replica::Impl {
       return;
     }
     const Hash256 digest = block_digest(block);
+    if (timing == Timing::kFuture) {
+      buffer_future(message, m.view, buffer_key(*message), m.leader,
+                    [&] { return pre_prepare_signature_ok(m, digest); });
+      return;
+    }
     Slot& slot = slots[block.height];
     if (slot.block) {
       refuse(slot.digest == digest ? Refusal::kDuplicate : Refusal::kConflictingPrePrepare);
@@ -701,12 +831,7 @@ struct Replica::Impl {
       refuse(Refusal::kConflictingPrePrepare);
       return;
     }
-    if (!verify_signature(m.leader, crypto::SigningDomain::kConsensusPrePrepare,
-                          pre_prepare_signing_bytes(config.chain_id, m.view, block.height, digest),
-                          m.signature)) {
-      refuse(Refusal::kBadSignature);
-      return;
-    }
+    if (!pre_prepare_signature_ok(m, digest)) return;
     slot.block = m.block;
     slot.digest = digest;
     slot.pre_prepare = m;
@@ -720,13 +845,22 @@ struct Replica::Impl {
       on_checkpoint_vote(vote);
       return;
     }
-    if (defer_if_future(vote.view, message)) return;
+    const Timing timing = timing_of(vote.view);
+    if (timing == Timing::kStale) {
+      refuse(Refusal::kStaleView);
+      return;
+    }
     if (!in_watermarks(vote.height)) {
       refuse(Refusal::kOutsideWatermarks);
       return;
     }
-    if (collector() && !is_leader()) {
+    if (collector() && leader_of(vote.view) != self) {
       refuse(Refusal::kUnexpected);
+      return;
+    }
+    if (timing == Timing::kFuture) {
+      buffer_future(message, vote.view, buffer_key(*message), vote.voter,
+                    [&] { return vote_signature_ok(vote); });
       return;
     }
     Slot& slot = slots[vote.height];
@@ -737,10 +871,7 @@ struct Replica::Impl {
       refuse(Refusal::kDuplicate);
       return;
     }
-    if (!verify_vote(vote)) {
-      refuse(Refusal::kBadSignature);
-      return;
-    }
+    if (!vote_signature_ok(vote)) return;
     add_vote(slot, vote);
   }
 
@@ -758,9 +889,18 @@ struct Replica::Impl {
   }
 
   void on_prepare_certificate(const CertificatePtr& certificate, const MessagePtr& message) {
-    if (defer_if_future(certificate->view, message)) return;
+    const Timing timing = timing_of(certificate->view);
+    if (timing == Timing::kStale) {
+      refuse(Refusal::kStaleView);
+      return;
+    }
     if (!in_watermarks(certificate->height)) {
       refuse(Refusal::kOutsideWatermarks);
+      return;
+    }
+    if (timing == Timing::kFuture) {
+      buffer_future(message, certificate->view, buffer_key(*message), std::nullopt,
+                    [&] { return verify_certificate(certificate, VotePhase::kPrepare); });
       return;
     }
     Slot& slot = slots[certificate->height];
@@ -1013,8 +1153,7 @@ struct Replica::Impl {
     proposal_requested.reset();
     ++failed_views;
     ++stats.views_changed;
-    std::erase_if(future_messages,
-                  [this](const MessagePtr& message) { return message_view(*message) < view; });
+    drop_buffered_below(view);
     ViewChangeSummary summary;
     summary.new_view = target;
     summary.stable_height = stable_height;
@@ -1291,9 +1430,10 @@ struct Replica::Impl {
   }
 
   void replay_future_messages() {
-    std::deque<MessagePtr> waiting;
+    std::deque<BufferedMessage> waiting;
     waiting.swap(future_messages);
-    for (const MessagePtr& message : waiting) on_message(message);
+    clear_buffer_bounds();
+    for (const BufferedMessage& entry : waiting) on_message(entry.message);
   }
 
   // ======================= events =======================

@@ -13,7 +13,8 @@ enum class Refusal : std::uint8_t {
   kNonValidator = 0,       // signer index outside the validator set
   kBadSignature,           // a signature (or certificate) does not verify
   kStaleView,              // for a view below the replica's
-  kFutureViewBufferFull,   // for a later view, and the buffer is full
+  kFutureViewBufferFull,   // for a later view beyond the next one, or the buffer (or the
+                           // signer's stake share of it) is full
   kWrongLeader,            // PRE-PREPARE / NEW-VIEW / certificate not from the view's leader
   kOutsideWatermarks,      // height outside (low, high]
   kDuplicate,              // already counted or processed (replays)

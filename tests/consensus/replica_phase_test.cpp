@@ -104,11 +104,16 @@ std::vector<PrePrepareCase> pre_prepare_cases() {
          return f.receive(f.pre_prepare(orphan, 0, f.leader0()));
        },
        Refusal::kInvalidBlock, 0},
-      {"a proposal for a later view waits without a refusal",
+      {"a proposal for the next view waits without a refusal",
        [](F& f) {
-         return f.receive(f.pre_prepare(f.block(1, 3, f.leader(View(3))), 3, f.leader(View(3))));
+         return f.receive(f.pre_prepare(f.block(1, 1, f.leader(View(1))), 1, f.leader(View(1))));
        },
        std::nullopt, 0},
+      {"a proposal for a view two ahead is not held",
+       [](F& f) {
+         return f.receive(f.pre_prepare(f.block(1, 2, f.leader(View(2))), 2, f.leader(View(2))));
+       },
+       Refusal::kFutureViewBufferFull, 0},
   };
 }
 

@@ -341,9 +341,59 @@ TEST(ViewChange, MessagesForALaterViewWaitInABoundedBuffer) {
   const Hash256 digest = crypto::sha256("some block");
   const std::size_t voter = fixture.others(fixture.self(), fixture.self())[0];
   for (std::uint64_t height = 1; height <= 3; ++height) {
-    fixture.receive(fixture.vote(VotePhase::kPrepare, 4, height, digest, voter));
+    fixture.receive(fixture.vote(VotePhase::kPrepare, 1, height, digest, voter));
   }
   EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 1u);
+}
+
+// Unsigned messages, and messages for views far ahead, are never held, so
+// they cannot crowd out the honest messages of the view being entered.
+TEST(ViewChange, OnlyAuthenticMessagesForTheNextViewAreHeld) {
+  ReplicaFixture fixture(follower_options());
+  const std::size_t leader1 = fixture.leader(View(1));
+  const auto others = fixture.others(fixture.self(), leader1);
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    Vote far;  // no signature at all
+    far.phase = VotePhase::kPrepare;
+    far.view = View(~0ULL - i);
+    far.height = Height(1);
+    far.voter = ValidatorIndex(others[0]);
+    fixture.receive(far);
+    Vote near = far;
+    near.view = View(1);
+    near.height = Height(1 + i % 16);
+    near.voter = ValidatorIndex(i % 4);
+    fixture.receive(near);
+  }
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 64u);
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 64u);
+  fixture.step(TimerFired{TimerKind::kView});
+  const BlockPtr block = fixture.block(1, 1, leader1);
+  fixture.receive(fixture.pre_prepare(block, 1, leader1));
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 64u);
+  const Actions actions = fixture.receive(
+      new_view(fixture, 1,
+               {view_change(fixture, leader1, 1), view_change(fixture, others[0], 1),
+                view_change(fixture, fixture.self(), 1)}));
+  const auto requests = actions_of<VerifyBlock>(actions);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(block_digest(*requests[0].block), block_digest(*block));
+}
+
+// One validator gets a share of the buffer by its stake (here a quarter of
+// 64 messages), not all of it; a message held already is not held twice.
+TEST(ViewChange, TheBufferForTheNextViewIsSharedByStakeAndDeduplicated) {
+  ReplicaFixture fixture(follower_options());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  const Hash256 digest = crypto::sha256("some block");
+  for (std::uint64_t height = 1; height <= 16; ++height) {
+    fixture.receive(fixture.vote(VotePhase::kPrepare, 1, height, digest, others[0]));
+  }
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 2u);
+  fixture.receive(fixture.vote(VotePhase::kPrepare, 1, 1, digest, others[1]));
+  fixture.receive(fixture.vote(VotePhase::kPrepare, 1, 1, digest, others[1]));
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 2u);
+  EXPECT_EQ(fixture.refused(Refusal::kDuplicate), 1u);
 }
 
 TEST(ViewChange, VotesThatArriveBeforeTheNewViewCountAfterIt) {
