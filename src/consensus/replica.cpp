@@ -76,6 +76,12 @@ constexpr std::size_t kMaxBufferedBytes = 32ULL << 20;
 constexpr std::size_t kMinBufferedMessagesPerSigner = 4;
 constexpr std::size_t kMinBufferedBytesPerSigner = 1ULL << 20;
 
+// Farthest a VIEW-CHANGE may ask to move ahead of the replica's view. Honest
+// replicas move one view per timeout, so they are never this far apart; a
+// coalition holding a third of the stake cannot drag the others toward the
+// end of the view numbers in one step.
+constexpr std::uint64_t kMaxViewChangeLead = 1ULL << 16;
+
 // Longest patience in a view: about 12.7 days, far beyond any timeout cap.
 constexpr std::uint64_t kPatienceLimitMs = 1ULL << 40;
 
@@ -157,6 +163,7 @@ struct Replica::Impl {
   std::uint32_t failed_views = 0;
   std::uint64_t patience_rounds_left = 0;  // timers to wait out before leaving the view
   MessagePtr new_view_sent;                // this replica's NEW-VIEW for `view`, if it leads it
+  std::set<ValidatorIndex> new_view_resent_to;  // who got `new_view_sent` again
 
   // --- persist before send ---
   std::uint64_t persist_sequence = 0;
@@ -355,7 +362,7 @@ struct Replica::Impl {
       leader_proven_faulty = report_false_claim(slot, event) || leader_proven_faulty;
     }
     // The leader is provably faulty: do not wait for the timer.
-    if (leader_proven_faulty && !in_view_change) start_view_change(view.next());
+    if (leader_proven_faulty && !in_view_change) leave_view();
   }
 
   // Returns whether the evidence accuses the current view's leader.
@@ -936,6 +943,7 @@ struct Replica::Impl {
     if (certificate.view < view || (certificate.view == view && !in_view_change)) return;
     view = certificate.view;
     new_view_sent.reset();
+    new_view_resent_to.clear();
     in_view_change = false;
     installed_new_view.reset();
     view_without_new_view = view;
@@ -1147,6 +1155,7 @@ struct Replica::Impl {
     AETHEL_ASSERT(target > view || (target == view && !in_view_change));
     view = target;
     new_view_sent.reset();
+    new_view_resent_to.clear();
     in_view_change = true;
     installed_new_view.reset();
     slots.clear();
@@ -1225,12 +1234,15 @@ struct Replica::Impl {
   void on_view_change(const MessagePtr& message, const ViewChange& change) {
     const ViewChangeSummary& summary = change.signed_summary.summary;
     if (summary.new_view == view && !in_view_change && new_view_sent) {
-      // The sender missed this view's NEW-VIEW: send it again.
-      emit_network(Send{summary.sender, new_view_sent});
+      resend_new_view_to(change);
       return;
     }
     if (summary.new_view < view || (summary.new_view == view && !in_view_change)) {
       refuse(Refusal::kStaleView);
+      return;
+    }
+    if (summary.new_view.value() - view.value() > kMaxViewChangeLead) {
+      refuse(Refusal::kInvalidViewChange);
       return;
     }
     const auto latest = latest_view_change.find(summary.sender);
@@ -1246,6 +1258,25 @@ struct Replica::Impl {
     store_view_change(std::shared_ptr<const ViewChange>(message, &change));
     join_view_change_if_supported(summary.new_view);
     try_send_new_view();
+  }
+
+  // The sender missed this view's NEW-VIEW: send it again, once per sender,
+  // and only for a VIEW-CHANGE it really signed (a NEW-VIEW is large, a
+  // forged VIEW-CHANGE small).
+  void resend_new_view_to(const ViewChange& change) {
+    const ViewChangeSummary& summary = change.signed_summary.summary;
+    if (new_view_resent_to.contains(summary.sender)) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    if (!verify_signature(summary.sender, crypto::SigningDomain::kConsensusViewChange,
+                          view_change_signing_bytes(config.chain_id, summary),
+                          change.signed_summary.signature)) {
+      refuse(Refusal::kBadSignature);
+      return;
+    }
+    new_view_resent_to.insert(summary.sender);
+    emit_network(Send{summary.sender, new_view_sent});
   }
 
   void store_view_change(std::shared_ptr<const ViewChange> change) {
@@ -1397,6 +1428,7 @@ struct Replica::Impl {
   void install_new_view(const NewView& new_view, const NewViewPlan& plan) {
     view = new_view.view;
     new_view_sent.reset();
+    new_view_resent_to.clear();
     in_view_change = false;
     installed_new_view = crypto::sha256(new_view_signing_bytes(config.chain_id, new_view));
     slots.clear();
@@ -1448,7 +1480,19 @@ struct Replica::Impl {
       out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
       return;
     }
-    start_view_change(view.next());
+    leave_view();
+  }
+
+  // Moves to the next view; at the last view number there is none, and the
+  // replica stays (resending its VIEW-CHANGE) rather than wrap around.
+  void leave_view() {
+    const std::optional<View> next_view = view.checked_next();
+    if (!next_view) {
+      resend_view_change();
+      out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
+      return;
+    }
+    start_view_change(*next_view);
   }
 
   void resend_view_change() {

@@ -480,5 +480,56 @@ TEST(ViewChange, TheNewLeaderSendsItsNewViewAgainToAReplicaThatMissedIt) {
   EXPECT_TRUE(std::holds_alternative<NewView>(*sends[0].message));
 }
 
+// A forged VIEW-CHANGE (a sender index and no valid signature) costs the
+// leader no NEW-VIEW; a real one gets it again once, not on every copy.
+TEST(ViewChange, TheNewViewIsSentAgainOnlyOnceAndOnlyForASignedViewChange) {
+  ReplicaFixture probe;
+  FixtureOptions options;
+  options.self = probe.leader(View(1));
+  if (*options.self == probe.leader0()) GTEST_SKIP() << "views 0 and 1 share a leader";
+  ReplicaFixture fixture(options);
+  fixture.step(TimerFired{TimerKind::kView});
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 1));
+  ASSERT_EQ(sent<NewView>(fixture.receive(view_change(fixture, others[1], 1))).size(), 1u);
+  ViewChange forged = view_change(fixture, others[2], 1);
+  forged.signed_summary.signature = view_change(fixture, others[0], 1).signed_summary.signature;
+  EXPECT_TRUE(actions_of<Send>(fixture.receive(forged)).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 1u);
+  EXPECT_EQ(actions_of<Send>(fixture.receive(view_change(fixture, others[0], 1))).size(), 1u);
+  EXPECT_TRUE(actions_of<Send>(fixture.receive(view_change(fixture, others[0], 1))).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kDuplicate), 1u);
+}
+
+// VIEW-CHANGEs asking for a view far ahead (here the last view number,
+// whose successor does not exist) are refused, not joined.
+TEST(ViewChange, AViewChangeFarAheadIsNotJoined) {
+  ReplicaFixture fixture(follower_options());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  const std::uint64_t last_view = ~0ULL;
+  fixture.receive(view_change(fixture, others[0], last_view));
+  fixture.receive(view_change(fixture, others[1], last_view));
+  EXPECT_EQ(fixture.replica().view(), View(0));
+  EXPECT_FALSE(fixture.replica().in_view_change());
+  EXPECT_EQ(fixture.refused(Refusal::kInvalidViewChange), 2u);
+  // Timeouts still move it on normally.
+  fixture.step(TimerFired{TimerKind::kView});
+  EXPECT_EQ(fixture.replica().view(), View(1));
+}
+
+// A replica restored at the last view number has no next view: its timer
+// keeps it there, resending its VIEW-CHANGE, instead of aborting.
+TEST(ViewChange, TheLastViewNumberIsKeptNotOverflowed) {
+  FixtureOptions options = follower_options();
+  options.restored.view = View(~0ULL);
+  options.restored.last_view_change = View(~0ULL);
+  ReplicaFixture fixture(options);
+  for (int i = 0; i < 3; ++i) {
+    const Actions actions = fixture.step(TimerFired{TimerKind::kView});
+    EXPECT_FALSE(actions_of<StartTimer>(actions).empty());
+  }
+  EXPECT_EQ(fixture.replica().view(), View(~0ULL));
+}
+
 }  // namespace
 }  // namespace aethel::consensus::testing
