@@ -1080,7 +1080,13 @@ struct Replica::Impl {
     const Stake stake = validators->at(vote.voter).stake;
     if (stored != far_checkpoints.end()) {
       const auto old = far_checkpoint_stake.find({stored->second.height, stored->second.digest});
-      if (old != far_checkpoint_stake.end()) old->second -= stake;
+      if (old != far_checkpoint_stake.end()) {
+        old->second -= stake;
+        // Without this a validator signing ever higher checkpoints would
+        // leave an entry behind for each; now there is at most one entry per
+        // validator.
+        if (old->second == Stake(0)) far_checkpoint_stake.erase(old);
+      }
       stored->second = vote;
     } else {
       far_checkpoints.emplace(vote.voter, vote);
@@ -1645,6 +1651,16 @@ std::uint64_t Replica::smoothed_rtt_ms() const noexcept {
 }
 const ReplicaStats& Replica::stats() const noexcept {
   return impl_->stats;
+}
+HeldItems Replica::held_items() const noexcept {
+  HeldItems held;
+  held.future_messages = impl_->future_messages.size();
+  held.far_checkpoint_votes = impl_->far_checkpoints.size();
+  held.far_checkpoint_tallies = impl_->far_checkpoint_stake.size();
+  held.synced_blocks = impl_->synced_blocks.size();
+  held.commit_certificates = impl_->commit_certificates.size();
+  held.verifications = impl_->verifications.size();
+  return held;
 }
 const Config& Replica::config() const noexcept {
   return impl_->config;

@@ -55,4 +55,15 @@ struct ReplicaStats {
   }
 };
 
+// How many items of each kind that outside input can add to a replica holds
+// now: for checking its memory bounds (tests, simulator).
+struct HeldItems {
+  std::size_t future_messages = 0;         // buffered for a later view
+  std::size_t far_checkpoint_votes = 0;    // beyond the high watermark, one per validator
+  std::size_t far_checkpoint_tallies = 0;  // (height, digest) entries with stake behind them
+  std::size_t synced_blocks = 0;
+  std::size_t commit_certificates = 0;
+  std::size_t verifications = 0;
+};
+
 }  // namespace aethel::consensus

@@ -232,6 +232,23 @@ TEST(Checkpoint, SyncedBlockIsDeliveredOnlyAfterLocalVerification) {
   EXPECT_EQ(fixture.replica().committed_height(), Height(0));
 }
 
+// A validator signing ever higher checkpoints beyond the window leaves one
+// entry behind, not one per checkpoint.
+TEST(Checkpoint, FarCheckpointVotesOfOneValidatorHoldOneEntry) {
+  ReplicaFixture fixture;
+  const std::size_t voter = fixture.others(fixture.self(), fixture.self())[0];
+  const std::uint64_t interval = fixture.config().checkpoint_interval;
+  const std::uint64_t beyond = fixture.config().watermark_window + interval;
+  for (std::uint64_t i = 0; i < 50; ++i) {
+    const std::uint64_t height = beyond + i * interval;
+    fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height,
+                                 crypto::sha256("state " + std::to_string(i)), voter));
+  }
+  const HeldItems held = fixture.replica().held_items();
+  EXPECT_EQ(held.far_checkpoint_votes, 1u);
+  EXPECT_EQ(held.far_checkpoint_tallies, 1u);
+}
+
 // A commit certificate already held decides which block is final at its
 // height: a synced block with another digest is refused, whatever
 // "certificate" comes with it, and the real block still gets delivered.
