@@ -163,7 +163,11 @@ struct Replica::Impl {
   std::uint32_t failed_views = 0;
   std::uint64_t patience_rounds_left = 0;  // timers to wait out before leaving the view
   MessagePtr new_view_sent;                // this replica's NEW-VIEW for `view`, if it leads it
-  std::set<ValidatorIndex> new_view_resent_to;  // who got `new_view_sent` again
+  // When each sender last got `new_view_sent` again.
+  std::map<ValidatorIndex, std::uint64_t> new_view_resent_ms;
+  // Whether a quorum of VIEW-CHANGEs for `view` is held since entering the
+  // view change: only then may the timer move the replica past it.
+  bool view_change_quorum_held = false;
 
   // --- persist before send ---
   std::uint64_t persist_sequence = 0;
@@ -608,7 +612,10 @@ struct Replica::Impl {
     commit_certificates.erase(height);
     synced_blocks.erase(synced_blocks.begin(), synced_blocks.upper_bound(height));
     ++stats.blocks_delivered;
-    failed_views = 0;
+    // Only a commit in the view this replica is in shows that view working;
+    // blocks synced or certified in older views (also while changing view)
+    // do not, and must not shorten its patience.
+    if (!in_view_change && certificate->view == view) failed_views = 0;
     out.push_back(DeliverBlock{block, certificate});
     if (!in_view_change) restart_view_timer();
   }
@@ -943,7 +950,7 @@ struct Replica::Impl {
     if (certificate.view < view || (certificate.view == view && !in_view_change)) return;
     view = certificate.view;
     new_view_sent.reset();
-    new_view_resent_to.clear();
+    new_view_resent_ms.clear();
     in_view_change = false;
     installed_new_view.reset();
     view_without_new_view = view;
@@ -1161,7 +1168,7 @@ struct Replica::Impl {
     AETHEL_ASSERT(target > view || (target == view && !in_view_change));
     view = target;
     new_view_sent.reset();
-    new_view_resent_to.clear();
+    new_view_resent_ms.clear();
     in_view_change = true;
     installed_new_view.reset();
     slots.clear();
@@ -1193,9 +1200,32 @@ struct Replica::Impl {
     } else {
       broadcast(message);
     }
-    restart_view_timer();
+    view_change_quorum_held = false;
     store_view_change(std::shared_ptr<const ViewChange>(change));
+    if (!note_view_change_quorum()) wait_for_view_change_quorum();
     try_send_new_view();
+  }
+
+  // PBFT's rule against replicas drifting apart: after sending VIEW-CHANGE
+  // for v, a replica moves on to v + 1 only on a timer started once it holds
+  // a quorum of VIEW-CHANGEs for v. Until then it waits in v and sends its
+  // VIEW-CHANGE again every timeout; a lone replica thus stays one view
+  // ahead instead of racing away from the others.
+  void wait_for_view_change_quorum() {
+    patience_rounds_left = 0;
+    out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
+  }
+
+  // Starts the timer that may move the replica past `view` once a quorum of
+  // VIEW-CHANGEs for it is first held. Returns whether that quorum is held.
+  bool note_view_change_quorum() {
+    if (!in_view_change) return false;
+    if (view_change_quorum_held) return true;
+    const auto stake = view_change_stake.find(view);
+    if (stake == view_change_stake.end() || !validators->is_quorum(stake->second)) return false;
+    view_change_quorum_held = true;
+    restart_view_timer();
+    return true;
   }
 
   bool view_change_is_valid(const ViewChange& change) {
@@ -1262,16 +1292,19 @@ struct Replica::Impl {
       return;
     }
     store_view_change(std::shared_ptr<const ViewChange>(message, &change));
-    join_view_change_if_supported(summary.new_view);
+    join_view_change_if_supported();
+    note_view_change_quorum();
     try_send_new_view();
   }
 
-  // The sender missed this view's NEW-VIEW: send it again, once per sender,
-  // and only for a VIEW-CHANGE it really signed (a NEW-VIEW is large, a
-  // forged VIEW-CHANGE small).
+  // The sender missed this view's NEW-VIEW: send it again, at most once per
+  // sender per timeout_min_ms (it asks again only when its timer fires), and
+  // only for a VIEW-CHANGE it really signed (a NEW-VIEW is large, a forged
+  // VIEW-CHANGE small).
   void resend_new_view_to(const ViewChange& change) {
     const ViewChangeSummary& summary = change.signed_summary.summary;
-    if (new_view_resent_to.contains(summary.sender)) {
+    const auto last = new_view_resent_ms.find(summary.sender);
+    if (last != new_view_resent_ms.end() && now_ms - last->second < config.timeout_min_ms) {
       refuse(Refusal::kDuplicate);
       return;
     }
@@ -1281,7 +1314,7 @@ struct Replica::Impl {
       refuse(Refusal::kBadSignature);
       return;
     }
-    new_view_resent_to.insert(summary.sender);
+    new_view_resent_ms[summary.sender] = now_ms;
     emit_network(Send{summary.sender, new_view_sent});
   }
 
@@ -1290,7 +1323,10 @@ struct Replica::Impl {
     auto& latest = latest_view_change[summary.sender];
     if (latest) {
       const auto tally = view_change_stake.find(latest->signed_summary.summary.new_view);
-      if (tally != view_change_stake.end()) tally->second -= validators->at(summary.sender).stake;
+      if (tally != view_change_stake.end()) {
+        tally->second -= validators->at(summary.sender).stake;
+        if (tally->second == Stake(0)) view_change_stake.erase(tally);
+      }
     }
     latest = std::move(change);
     view_change_stake[summary.new_view] += validators->at(summary.sender).stake;
@@ -1298,15 +1334,29 @@ struct Replica::Impl {
     view_change_stake.erase(view_change_stake.begin(), view_change_stake.lower_bound(view));
   }
 
-  // PBFT's liveness rule: a weak quorum (at least 1/3 of stake) wants a later view, so at
-  // least one honest replica timed out; join rather than wait. The new
-  // leader also joins once it holds a quorum for its view.
-  void join_view_change_if_supported(View target) {
-    if (target <= view) return;
-    const Stake stake = view_change_stake[target];
-    const bool supported = validators->is_weak_quorum(stake) ||
-                           (leader_of(target) == self && validators->is_quorum(stake));
-    if (supported) start_view_change(target);
+  // PBFT's liveness rule: VIEW-CHANGEs for views above this replica's from a
+  // weak quorum (at least 1/3 of stake), counted together whatever view
+  // each names, mean at least one honest replica timed out; join the
+  // smallest of those views rather than wait. The new leader of a view also
+  // joins it once it holds a quorum for it.
+  void join_view_change_if_supported() {
+    Stake above;
+    for (auto entry = view_change_stake.upper_bound(view); entry != view_change_stake.end();
+         ++entry) {
+      above += entry->second;
+    }
+    const auto smallest = view_change_stake.upper_bound(view);
+    if (smallest != view_change_stake.end() && validators->is_weak_quorum(above)) {
+      start_view_change(smallest->first);
+      return;
+    }
+    for (auto entry = view_change_stake.upper_bound(view); entry != view_change_stake.end();
+         ++entry) {
+      if (leader_of(entry->first) == self && validators->is_quorum(entry->second)) {
+        start_view_change(entry->first);
+        return;
+      }
+    }
   }
 
   std::vector<std::shared_ptr<const ViewChange>> view_changes_for(View target) const {
@@ -1434,7 +1484,7 @@ struct Replica::Impl {
   void install_new_view(const NewView& new_view, const NewViewPlan& plan) {
     view = new_view.view;
     new_view_sent.reset();
-    new_view_resent_to.clear();
+    new_view_resent_ms.clear();
     in_view_change = false;
     installed_new_view = crypto::sha256(new_view_signing_bytes(config.chain_id, new_view));
     slots.clear();
@@ -1480,6 +1530,11 @@ struct Replica::Impl {
     if (timer.timer != TimerKind::kView) return;
     sync_requested = std::min(sync_requested, committed.height);
     ask_for_sync();
+    if (in_view_change && !view_change_quorum_held) {
+      resend_view_change();
+      wait_for_view_change_quorum();
+      return;
+    }
     if (patience_rounds_left > 0) {
       --patience_rounds_left;
       resend_view_change();
@@ -1508,10 +1563,11 @@ struct Replica::Impl {
       return;
     }
     // Broadcast even in the collector pattern: resends happen only after a
-    // stall longer than timeout_max_ms, when replicas may have drifted into
-    // different views, and seeing a weak quorum's VIEW-CHANGEs is how the
-    // ones behind join (join_view_change_if_supported). The new leader, if
-    // it already entered the view, answers with its NEW-VIEW.
+    // timeout without a quorum of VIEW-CHANGEs, or a stall longer than
+    // timeout_max_ms, when replicas may be in different views, and seeing
+    // the others' VIEW-CHANGEs is how they learn of a quorum or join a later
+    // view (join_view_change_if_supported). The new leader, if it already
+    // entered the view, answers with its NEW-VIEW.
     broadcast(std::make_shared<const Message>(ViewChange(*own->second)));
   }
 

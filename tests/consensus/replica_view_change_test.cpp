@@ -416,6 +416,14 @@ TEST(ViewChange, VotesThatArriveBeforeTheNewViewCountAfterIt) {
   EXPECT_EQ(votes_sent(actions, VotePhase::kCommit).size(), 1u);
 }
 
+// The others' VIEW-CHANGEs for the replica's current view: with its own, a
+// quorum, so its timer may move it on.
+void hold_view_change_quorum(ReplicaFixture& f) {
+  const std::uint64_t current = f.replica().view().value();
+  const auto others = f.others(f.self(), f.leader(View(current)));
+  for (std::size_t i = 0; i < 2; ++i) f.receive(view_change(f, others[i], current));
+}
+
 TEST(ViewChange, TimeoutDoublesPerFailedViewAndIsCapped) {
   ReplicaFixture fixture(follower_options());
   const std::uint64_t base = fixture.replica().view_timeout_ms();
@@ -428,6 +436,7 @@ TEST(ViewChange, TimeoutDoublesPerFailedViewAndIsCapped) {
     const auto timers = actions_of<StartTimer>(actions);
     ASSERT_FALSE(timers.empty());
     EXPECT_EQ(timers.back().duration_ms, expected);
+    hold_view_change_quorum(fixture);
   }
   EXPECT_EQ(fixture.replica().view_timeout_ms(), fixture.config().timeout_max_ms);
 }
@@ -441,7 +450,10 @@ namespace {
 TEST(ViewChange, PatienceBeyondTheTimerCapResendsTheViewChangeInsteadOfLeaving) {
   ReplicaFixture fixture(follower_options());
   // Timeouts: 1 s doubling to the 120 s cap after 7 failed views.
-  for (int failed = 1; failed <= 7; ++failed) fixture.step(TimerFired{TimerKind::kView});
+  for (int failed = 1; failed <= 7; ++failed) {
+    fixture.step(TimerFired{TimerKind::kView});
+    hold_view_change_quorum(fixture);
+  }
   ASSERT_EQ(fixture.replica().view(), View(7));
   EXPECT_EQ(fixture.replica().view_timeout_ms(), fixture.config().timeout_max_ms);
   // Patience in view 7 is 128 s: two timers of at most 120 s. The first
@@ -453,6 +465,7 @@ TEST(ViewChange, PatienceBeyondTheTimerCapResendsTheViewChangeInsteadOfLeaving) 
   EXPECT_EQ(resent[0].signed_summary.summary.new_view, View(7));
   fixture.step(TimerFired{TimerKind::kView});
   EXPECT_EQ(fixture.replica().view(), View(8));
+  hold_view_change_quorum(fixture);
   // In view 8 the patience is 256 s: three timers.
   fixture.step(TimerFired{TimerKind::kView});
   fixture.step(TimerFired{TimerKind::kView});
@@ -478,6 +491,35 @@ TEST(ViewChange, TheNewLeaderSendsItsNewViewAgainToAReplicaThatMissedIt) {
   ASSERT_EQ(sends.size(), 1u);
   EXPECT_EQ(sends[0].to.value(), others[0]);
   EXPECT_TRUE(std::holds_alternative<NewView>(*sends[0].message));
+}
+
+// PBFT: a replica whose VIEW-CHANGE nobody joins stays one view ahead,
+// sending it again every timeout, instead of racing through views alone.
+TEST(ViewChange, ALoneReplicaWaitsOneViewAheadUntilAQuorumAsks) {
+  ReplicaFixture fixture(follower_options());
+  fixture.step(TimerFired{TimerKind::kView});
+  ASSERT_EQ(fixture.replica().view(), View(1));
+  for (int i = 0; i < 5; ++i) {
+    const Actions actions = fixture.step(TimerFired{TimerKind::kView});
+    const auto resent = sent<ViewChange>(actions);
+    ASSERT_EQ(resent.size(), 1u);
+    EXPECT_EQ(resent[0].signed_summary.summary.new_view, View(1));
+    EXPECT_EQ(actions_of<StartTimer>(actions).size(), 1u);
+  }
+  EXPECT_EQ(fixture.replica().view(), View(1));
+  EXPECT_TRUE(fixture.replica().in_view_change());
+}
+
+// VIEW-CHANGEs for different later views count together toward the weak
+// quorum; the replica joins the smallest of those views.
+TEST(ViewChange, ViewChangesForDifferentLaterViewsCountTogether) {
+  ReplicaFixture fixture(follower_options());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 5));
+  EXPECT_EQ(fixture.replica().view(), View(0));
+  fixture.receive(view_change(fixture, others[1], 3));
+  EXPECT_EQ(fixture.replica().view(), View(3));
+  EXPECT_TRUE(fixture.replica().in_view_change());
 }
 
 // A forged VIEW-CHANGE (a sender index and no valid signature) costs the
