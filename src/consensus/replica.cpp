@@ -39,6 +39,7 @@ struct Slot {
   bool sent_prepare = false;
   bool sent_commit = false;
   bool invalid = false;
+  bool conflict_reported = false;                // the leader's second, different PRE-PREPARE
   std::optional<std::uint64_t> prepare_sent_ms;  // for round-trip samples
 };
 
@@ -141,6 +142,7 @@ struct Replica::Impl {
   std::map<Height, PhaseVotes> checkpoint_votes;
   std::map<ValidatorIndex, Vote> far_checkpoints;  // beyond the high watermark
   std::map<std::pair<Height, Hash256>, Stake> far_checkpoint_stake;
+  std::set<ValidatorIndex> far_checkpoint_reported;  // equivocated on their stored far vote
 
   // --- durable vote records ---
   std::optional<SignedRecord> last_pre_prepare;
@@ -838,7 +840,15 @@ struct Replica::Impl {
     }
     Slot& slot = slots[block.height];
     if (slot.block) {
-      refuse(slot.digest == digest ? Refusal::kDuplicate : Refusal::kConflictingPrePrepare);
+      if (slot.digest == digest) {
+        refuse(Refusal::kDuplicate);
+        return;
+      }
+      if (slot.pre_prepare && !slot.conflict_reported) {
+        if (!pre_prepare_signature_ok(m, digest)) return;
+        report_conflicting_pre_prepare(slot, m);
+      }
+      refuse(Refusal::kConflictingPrePrepare);
       return;
     }
     if (slot.prepare_certificate && slot.prepare_certificate->digest != digest) {
@@ -852,6 +862,15 @@ struct Replica::Impl {
     // Verification of later heights starts early (pipelined); the next
     // height is verified once its parent is checked (progress_slot).
     if (block.height > committed.height.next()) request_verification(m.block, digest);
+  }
+
+  // The leader signed two different blocks for one height of its view.
+  void report_conflicting_pre_prepare(Slot& slot, const PrePrepare& second) {
+    slot.conflict_reported = true;
+    const auto evidence = std::make_shared<const Evidence>(
+        make_conflicting_pre_prepare_evidence(*slot.pre_prepare, second));
+    ++stats.evidence_reported;
+    out.push_back(ReportEvidence{evidence});
   }
 
   void on_vote(const Vote& vote, const MessagePtr& message) {
@@ -1077,6 +1096,10 @@ struct Replica::Impl {
   void on_far_checkpoint_vote(const Vote& vote) {
     const auto stored = far_checkpoints.find(vote.voter);
     if (stored != far_checkpoints.end() && stored->second.height >= vote.height) {
+      if (stored->second.height == vote.height && stored->second.digest != vote.digest) {
+        report_far_checkpoint_equivocation(stored->second, vote);
+        return;
+      }
       refuse(Refusal::kDuplicate);
       return;
     }
@@ -1086,6 +1109,7 @@ struct Replica::Impl {
     }
     const Stake stake = validators->at(vote.voter).stake;
     if (stored != far_checkpoints.end()) {
+      far_checkpoint_reported.erase(vote.voter);
       const auto old = far_checkpoint_stake.find({stored->second.height, stored->second.digest});
       if (old != far_checkpoint_stake.end()) {
         old->second -= stake;
@@ -1110,6 +1134,24 @@ struct Replica::Impl {
     adopt_stable_checkpoint(
         certificate_from(tally, VotePhase::kCheckpoint, View(0), vote.height, vote.digest),
         vote.voter);
+  }
+
+  // Two different state digests signed for one checkpoint height beyond the
+  // window: reported once per validator and stored vote.
+  void report_far_checkpoint_equivocation(const Vote& stored, const Vote& vote) {
+    if (far_checkpoint_reported.contains(vote.voter)) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    if (!verify_vote(vote)) {
+      refuse(Refusal::kBadSignature);
+      return;
+    }
+    far_checkpoint_reported.insert(vote.voter);
+    const auto evidence =
+        std::make_shared<const Evidence>(make_equivocation_evidence(stored, vote));
+    ++stats.evidence_reported;
+    out.push_back(ReportEvidence{evidence});
   }
 
   void add_checkpoint_vote(const Vote& vote) {
@@ -1151,6 +1193,8 @@ struct Replica::Impl {
     const Height delivered = std::min(height, committed.height);
     std::erase_if(far_checkpoints,
                   [height](const auto& entry) { return entry.second.height <= height; });
+    std::erase_if(far_checkpoint_reported,
+                  [this](ValidatorIndex voter) { return !far_checkpoints.contains(voter); });
     std::erase_if(far_checkpoint_stake,
                   [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,

@@ -246,6 +246,30 @@ std::vector<VoteCase> prepare_cases() {
   };
 }
 
+// A leader that signs two different blocks for one height is reported with
+// both PRE-PREPAREs, once; a forged second one accuses nobody.
+TEST(PrePreparePhase, ALeadersConflictingPrePreparesAreReported) {
+  ReplicaFixture fixture;
+  const std::size_t leader = fixture.leader0();
+  const PrePrepare first = fixture.pre_prepare(fixture.block(1, 0, leader), 0, leader);
+  PrePrepare forged = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 2), 0, leader);
+  forged.signature = first.signature;
+  fixture.receive(first);
+  EXPECT_TRUE(actions_of<ReportEvidence>(fixture.receive(forged)).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 1u);
+  const PrePrepare second = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 3), 0, leader);
+  const auto reports = actions_of<ReportEvidence>(fixture.receive(second));
+  ASSERT_EQ(reports.size(), 1u);
+  const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&*reports[0].evidence);
+  ASSERT_NE(conflict, nullptr);
+  EXPECT_TRUE(
+      verify_evidence(fixture.config().chain_id, fixture.validators(), *reports[0].evidence));
+  EXPECT_EQ(offender(*reports[0].evidence), ValidatorIndex(leader));
+  const PrePrepare third = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 4), 0, leader);
+  EXPECT_TRUE(actions_of<ReportEvidence>(fixture.receive(third)).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kConflictingPrePrepare), 2u);
+}
+
 TEST(PreparePhase, Table) {
   for (const VoteCase& test_case : prepare_cases()) {
     SCOPED_TRACE(test_case.name);

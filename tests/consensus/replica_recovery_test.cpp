@@ -249,6 +249,26 @@ TEST(Checkpoint, FarCheckpointVotesOfOneValidatorHoldOneEntry) {
   EXPECT_EQ(held.far_checkpoint_tallies, 1u);
 }
 
+// Two different state digests signed for one checkpoint beyond the window
+// are reported as an equivocation (once), not dropped.
+TEST(Checkpoint, ConflictingFarCheckpointVotesAreReported) {
+  ReplicaFixture fixture;
+  const std::size_t voter = fixture.others(fixture.self(), fixture.self())[0];
+  const std::uint64_t height =
+      fixture.config().watermark_window + fixture.config().checkpoint_interval;
+  fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height, crypto::sha256("a"), voter));
+  const auto reports = actions_of<ReportEvidence>(
+      fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height, crypto::sha256("b"), voter)));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<EquivocationEvidence>(*reports[0].evidence));
+  EXPECT_TRUE(
+      verify_evidence(fixture.config().chain_id, fixture.validators(), *reports[0].evidence));
+  EXPECT_TRUE(
+      actions_of<ReportEvidence>(fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height,
+                                                              crypto::sha256("c"), voter)))
+          .empty());
+}
+
 // A commit certificate already held decides which block is final at its
 // height: a synced block with another digest is refused, whatever
 // "certificate" comes with it, and the real block still gets delivered.
