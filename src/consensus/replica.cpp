@@ -151,6 +151,9 @@ struct Replica::Impl {
   View last_view_change;
   std::map<Height, PreparedProof> prepared;
   std::optional<View> view_without_new_view;
+  // Restored after signing a VIEW-CHANGE for its view and before sending
+  // that view's NEW-VIEW (if it leads it): it resumes the view change.
+  bool resume_view_change = false;
 
   // --- current view work ---
   std::map<Height, Slot> slots;
@@ -1228,7 +1231,9 @@ struct Replica::Impl {
     auto change = std::make_shared<ViewChange>();
     change->stable_checkpoint = stable_checkpoint;
     for (const auto& [height, proof] : prepared) {
-      if (!in_watermarks(height)) continue;
+      // Prepared in the view itself (a view change resumed after a restart)
+      // is not evidence for it.
+      if (!in_watermarks(height) || proof.prepare_certificate->view >= target) continue;
       const Certificate& certificate = *proof.prepare_certificate;
       summary.prepared.push_back({height, certificate.view, certificate.digest});
       change->proofs.push_back(proof);
@@ -1617,6 +1622,11 @@ struct Replica::Impl {
 
   void on_start() {
     out.push_back(EnteredView{view, current_leader()});
+    if (resume_view_change) {
+      resume_view_change = false;
+      start_view_change(view);
+      return;
+    }
     restart_view_timer();
   }
 
@@ -1666,10 +1676,21 @@ struct Replica::Impl {
     last_prepare = state.last_prepare;
     last_commit = state.last_commit;
     last_view_change = state.last_view_change;
-    // Whether a NEW-VIEW was installed is not recorded: the replica resumes in
-    // the view as if it were, guarded by its prepared blocks (see
-    // conflicts_with_restored_prepared); the view timer moves it on otherwise.
-    if (view > View(0) || !state.prepared.empty()) view_without_new_view = view;
+    // Whether a NEW-VIEW was installed is not recorded. A replica whose last
+    // VIEW-CHANGE is for its view may have crashed in the middle of that view
+    // change (a new leader before sending NEW-VIEW, which it would otherwise
+    // never send): it resumes the view change, sending its VIEW-CHANGE again,
+    // and waits for the NEW-VIEW (which the leader sends again on that
+    // VIEW-CHANGE). Otherwise (also a leader that sent its NEW-VIEW, recorded
+    // as its PRE-PREPARE of the view, and cannot send another) it resumes in
+    // the view as if the NEW-VIEW were installed, guarded by its prepared
+    // blocks (see conflicts_with_restored_prepared); the view timer moves it
+    // on otherwise.
+    resume_view_change = view > View(0) && state.last_view_change == view &&
+                         !(last_pre_prepare && last_pre_prepare->view >= view);
+    if (!resume_view_change && (view > View(0) || !state.prepared.empty())) {
+      view_without_new_view = view;
+    }
     if (state.stable_checkpoint) {
       const CertificatePtr& checkpoint = state.stable_checkpoint;
       if (checkpoint->phase != VotePhase::kCheckpoint ||

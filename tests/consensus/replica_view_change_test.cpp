@@ -573,5 +573,48 @@ TEST(ViewChange, TheLastViewNumberIsKeptNotOverflowed) {
   EXPECT_EQ(fixture.replica().view(), View(~0ULL));
 }
 
+// The new leader crashes after sending its VIEW-CHANGE and before its
+// NEW-VIEW: restarted, it resumes the view change, so the others'
+// VIEW-CHANGEs for its view still make it send the NEW-VIEW.
+TEST(ViewChange, ARestartedNewLeaderStillSendsItsNewView) {
+  ReplicaFixture probe;
+  FixtureOptions options;
+  options.self = probe.leader(View(1));
+  if (*options.self == probe.leader0()) GTEST_SKIP() << "views 0 and 1 share a leader";
+  ReplicaFixture fixture(options);
+  fixture.step(TimerFired{TimerKind::kView});
+  ASSERT_TRUE(fixture.replica().in_view_change());
+  const PersistentStatePtr persisted = fixture.last_persisted();
+  ASSERT_NE(persisted, nullptr);
+  fixture.build(*persisted);
+  EXPECT_EQ(fixture.replica().view(), View(1));
+  EXPECT_TRUE(fixture.replica().in_view_change());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 1));
+  const Actions actions = fixture.receive(view_change(fixture, others[1], 1));
+  EXPECT_EQ(sent<NewView>(actions).size(), 1u);
+  EXPECT_FALSE(fixture.replica().in_view_change());
+}
+
+// A replica restarted in the middle of a view change sends its VIEW-CHANGE
+// again and votes in the view only after that view's NEW-VIEW.
+TEST(ViewChange, AReplicaRestartedInAViewChangeWaitsForTheNewView) {
+  ReplicaFixture fixture(follower_options());
+  fixture.step(TimerFired{TimerKind::kView});
+  fixture.build(*fixture.last_persisted());
+  EXPECT_TRUE(fixture.replica().in_view_change());
+  const std::size_t leader1 = fixture.leader(View(1));
+  const auto others = fixture.others(fixture.self(), leader1);
+  const BlockPtr block = fixture.block(1, 1, leader1);
+  Actions actions = fixture.receive(fixture.pre_prepare(block, 1, leader1));
+  EXPECT_TRUE(actions_of<VerifyBlock>(actions).empty());
+  actions = fixture.receive(
+      new_view(fixture, 1,
+               {view_change(fixture, leader1, 1), view_change(fixture, others[0], 1),
+                view_change(fixture, fixture.self(), 1)}));
+  EXPECT_FALSE(fixture.replica().in_view_change());
+  EXPECT_EQ(actions_of<VerifyBlock>(actions).size(), 1u);
+}
+
 }  // namespace
 }  // namespace aethel::consensus::testing
