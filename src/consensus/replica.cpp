@@ -83,6 +83,9 @@ constexpr std::size_t kMinBufferedBytesPerSigner = 1ULL << 20;
 // end of the view numbers in one step.
 constexpr std::uint64_t kMaxViewChangeLead = 1ULL << 16;
 
+// How many certificates that failed signature checks are remembered.
+constexpr std::size_t kFailedCertificatesRemembered = 1024;
+
 // Longest patience in a view: about 12.7 days, far beyond any timeout cap.
 constexpr std::uint64_t kPatienceLimitMs = 1ULL << 40;
 
@@ -107,6 +110,10 @@ struct Replica::Impl {
   ValidatorIndex self;
   std::shared_ptr<SignatureChecker> checker;
   ReplicaStats stats;
+  // Hashes of the encodings of certificates whose signatures did not
+  // verify, the oldest forgotten first.
+  std::set<Hash256> failed_certificates;
+  std::deque<Hash256> failed_certificate_order;
 
   // --- view ---
   View view;
@@ -323,13 +330,36 @@ struct Replica::Impl {
       refuse(Refusal::kInvalidCertificate);
       return false;
     }
+    // A certificate whose signatures failed once fails again: replaying it
+    // must not cost the signature checks (a quorum of them) every time.
+    const Hash256 identity = certificate_identity(*certificate);
+    if (failed_certificates.contains(identity)) {
+      refuse(Refusal::kBadSignature);
+      return false;
+    }
     stats.signatures_verified += certificate->signatures.size();
     ++stats.certificates_verified;
     if (!checker->verify_certificate(*validators, config.chain_id, certificate)) {
+      remember_failed_certificate(identity);
       refuse(Refusal::kBadSignature);
       return false;
     }
     return true;
+  }
+
+  static Hash256 certificate_identity(const Certificate& certificate) {
+    Encoder encoder;
+    encode_certificate(encoder, certificate);
+    return crypto::sha256(std::move(encoder).take());
+  }
+
+  void remember_failed_certificate(const Hash256& identity) {
+    if (failed_certificate_order.size() >= kFailedCertificatesRemembered) {
+      failed_certificates.erase(failed_certificate_order.front());
+      failed_certificate_order.pop_front();
+    }
+    failed_certificates.insert(identity);
+    failed_certificate_order.push_back(identity);
   }
 
   std::optional<Hash256> committed_digest_at(Height height) const {

@@ -450,6 +450,24 @@ TEST(CollectorPattern, CertificatesBelowQuorumOrForgedAreRefused) {
   EXPECT_FALSE(fixture.replica().persistent_state().last_commit.has_value());
 }
 
+// A forged certificate is checked once: sent again, it is refused without
+// verifying its signatures again.
+TEST(CollectorPattern, AForgedCertificateIsNotVerifiedTwice) {
+  FixtureOptions options;
+  options.pattern = VotePattern::kCollector;
+  ReplicaFixture fixture(options);
+  const auto signers = fixture.others(fixture.self(), fixture.self());
+  auto forged = std::make_shared<Certificate>(*fixture.certificate(
+      VotePhase::kCommit, 0, 1, crypto::sha256("block"), {signers[0], signers[1], signers[2]}));
+  forged->signatures[2].signature = forged->signatures[0].signature;
+  fixture.receive(fixture.certificate_message(forged, signers[0]));
+  const std::uint64_t verified_once = fixture.replica().stats().signatures_verified;
+  EXPECT_GT(verified_once, 0u);
+  fixture.receive(fixture.certificate_message(forged, signers[1]));
+  EXPECT_EQ(fixture.replica().stats().signatures_verified, verified_once);
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 2u);
+}
+
 TEST(CollectorPattern, VotesSentToANonCollectorAreRefused) {
   FixtureOptions options;
   options.pattern = VotePattern::kCollector;
