@@ -86,7 +86,15 @@ constexpr std::uint64_t kMaxViewChangeLead = 1ULL << 16;
 // How many certificates that failed signature checks are remembered.
 constexpr std::size_t kFailedCertificatesRemembered = 1024;
 
-// Longest patience in a view: about 12.7 days, far beyond any timeout cap.
+// Longest patience in a view: at most this many timers of timeout_max_ms
+// (32 minutes with the defaults), and never beyond about 12.7 days. Patience
+// doubles with every failed view so that it outgrows the real message
+// delays (PBFT's liveness argument); past the cap that growth no longer
+// helps, while a replica that failed many views in a long outage would
+// otherwise wait days in the first view after it ends, even with a crashed
+// leader. Replicas no longer need ever longer patience to meet again: one
+// moves past a view only with a quorum's VIEW-CHANGEs for it.
+constexpr std::uint64_t kPatienceTimersMax = 16;
 constexpr std::uint64_t kPatienceLimitMs = 1ULL << 40;
 
 std::uint64_t twice_capped(std::uint64_t value, std::uint64_t cap) {
@@ -208,12 +216,14 @@ struct Replica::Impl {
     return std::clamp(scaled, config.timeout_min_ms, config.timeout_max_ms);
   }
 
-  // base * 2^failed_views, not capped (up to kPatienceLimitMs): how long
+  // base * 2^failed_views, capped at kPatienceTimersMax timers: how long
   // this replica waits in a view before giving up on it.
   std::uint64_t patience_ms() const {
+    const std::uint64_t limit =
+        std::min(kPatienceLimitMs, config.timeout_max_ms * kPatienceTimersMax);
     std::uint64_t timeout = base_timeout_ms();
-    for (std::uint32_t i = 0; i < failed_views && timeout < kPatienceLimitMs; ++i) {
-      timeout = twice_capped(timeout, kPatienceLimitMs);
+    for (std::uint32_t i = 0; i < failed_views && timeout < limit; ++i) {
+      timeout = twice_capped(timeout, limit);
     }
     return timeout;
   }

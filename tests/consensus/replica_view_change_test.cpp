@@ -474,6 +474,22 @@ TEST(ViewChange, PatienceBeyondTheTimerCapResendsTheViewChangeInsteadOfLeaving) 
   EXPECT_EQ(fixture.replica().view(), View(9));
 }
 
+// However many views failed, a replica gives up on a view after at most 16
+// timers of timeout_max_ms (sending its VIEW-CHANGE again after each).
+TEST(ViewChange, PatienceIsCappedAtSixteenLongestTimers) {
+  ReplicaFixture fixture(follower_options());
+  for (int failed = 1; failed <= 30; ++failed) {
+    const std::uint64_t before = fixture.replica().view().value();
+    int timers = 0;
+    while (fixture.replica().view().value() == before) {
+      fixture.step(TimerFired{TimerKind::kView});
+      ++timers;
+      ASSERT_LE(timers, 16) << "view " << before;
+    }
+    hold_view_change_quorum(fixture);
+  }
+}
+
 TEST(ViewChange, TheNewLeaderSendsItsNewViewAgainToAReplicaThatMissedIt) {
   ReplicaFixture probe;
   FixtureOptions options;
