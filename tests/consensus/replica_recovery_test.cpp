@@ -76,8 +76,11 @@ TEST(Recovery, PersistedStateRoundTripsThroughItsEncoding) {
   fixture.receive(fixture.vote(VotePhase::kPrepare, 0, 1, digest, voters[0]));
   fixture.receive(fixture.vote(VotePhase::kPrepare, 0, 1, digest, voters[1]));
   fixture.step(TimerFired{TimerKind::kView});
-  ASSERT_TRUE(fixture.last_persisted());
-  const PersistentState& state = *fixture.last_persisted();
+  // A copy of the pointer: restoring below persists again, replacing the
+  // fixture's.
+  const PersistentStatePtr persisted = fixture.last_persisted();
+  ASSERT_TRUE(persisted);
+  const PersistentState& state = *persisted;
   EXPECT_EQ(state.view, View(1));
   EXPECT_EQ(state.last_view_change, View(1));
   ASSERT_EQ(state.prepared.size(), 1u);
