@@ -53,8 +53,9 @@ struct ReportEvidence {
 
 // The replica has seen proof (a certificate) that heights up to `height`
 // are final but lacks the blocks after its own committed height. The driver
-// fetches them (from `hint`, who showed the proof, or anyone) and steps
-// SyncedBlock for each, in order.
+// fetches them (from anyone; `hint` names who claimed to show the proof, an
+// unauthenticated field, so only a first guess) and steps SyncedBlock for
+// each, in order.
 struct SyncNeeded {
   Height height;
   ValidatorIndex hint;

@@ -12,10 +12,48 @@ namespace {
 constexpr std::uint8_t kEvidenceFormatVersion = 1;
 constexpr std::uint8_t kEquivocationTag = 1;
 constexpr std::uint8_t kFalseClaimTag = 2;
+constexpr std::uint8_t kConflictingPrePrepareTag = 3;
 
 bool votes_conflict(const Vote& a, const Vote& b) {
   return a.voter == b.voter && a.phase == b.phase && a.view == b.view && a.height == b.height &&
          a.digest != b.digest;
+}
+
+bool pre_prepares_conflict(const PrePrepare& a, const PrePrepare& b) {
+  return a.block != nullptr && b.block != nullptr && a.leader == b.leader && a.view == b.view &&
+         a.block->height == b.block->height && block_digest(*a.block) != block_digest(*b.block);
+}
+
+Result<void> verify_pre_prepare_signature(const Hash256& chain_id, const ValidatorSet& validators,
+                                          const PrePrepare& pre_prepare) {
+  const Bytes message = pre_prepare_signing_bytes(
+      chain_id, pre_prepare.view, pre_prepare.block->height, block_digest(*pre_prepare.block));
+  const auto verified =
+      crypto::verify(validators.at(pre_prepare.leader).public_key,
+                     crypto::SigningDomain::kConsensusPrePrepare, message, pre_prepare.signature);
+  if (!verified) {
+    return fail(ErrorCode::kBadSignature, "evidence: PRE-PREPARE signature does not verify");
+  }
+  return {};
+}
+
+Result<void> verify_conflicting_pre_prepares(const Hash256& chain_id,
+                                             const ValidatorSet& validators,
+                                             const ConflictingPrePrepareEvidence& evidence) {
+  if (evidence.first.block == nullptr || evidence.second.block == nullptr ||
+      !validators.contains(evidence.first.leader)) {
+    return fail(ErrorCode::kInvalidArgument, "evidence: leader is not a validator");
+  }
+  if (!pre_prepares_conflict(evidence.first, evidence.second)) {
+    return fail(ErrorCode::kInvalidArgument,
+                "evidence: the two PRE-PREPAREs do not conflict (leader, view and height must "
+                "match and blocks differ)");
+  }
+  if (!(block_digest(*evidence.first.block) < block_digest(*evidence.second.block))) {
+    return fail(ErrorCode::kNonCanonical, "evidence: PRE-PREPAREs are not ordered by digest");
+  }
+  CONSENSUS_TRY(verify_pre_prepare_signature(chain_id, validators, evidence.first));
+  return verify_pre_prepare_signature(chain_id, validators, evidence.second);
 }
 
 Result<void> verify_vote_signature(const Hash256& chain_id, const ValidatorSet& validators,
@@ -61,15 +99,7 @@ Result<void> verify_false_claim(const Hash256& chain_id, const ValidatorSet& val
                     " outside a block of " + std::to_string(pre_prepare.block->claims.size()) +
                     " claims");
   }
-  const Bytes message = pre_prepare_signing_bytes(
-      chain_id, pre_prepare.view, pre_prepare.block->height, block_digest(*pre_prepare.block));
-  const auto verified =
-      crypto::verify(validators.at(pre_prepare.leader).public_key,
-                     crypto::SigningDomain::kConsensusPrePrepare, message, pre_prepare.signature);
-  if (!verified) {
-    return fail(ErrorCode::kBadSignature, "evidence: PRE-PREPARE signature does not verify");
-  }
-  return {};
+  return verify_pre_prepare_signature(chain_id, validators, pre_prepare);
 }
 
 }  // namespace
@@ -77,6 +107,9 @@ Result<void> verify_false_claim(const Hash256& chain_id, const ValidatorSet& val
 ValidatorIndex offender(const Evidence& evidence) noexcept {
   if (const auto* equivocation = std::get_if<EquivocationEvidence>(&evidence)) {
     return equivocation->first.voter;
+  }
+  if (const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&evidence)) {
+    return conflict->first.leader;
   }
   return std::get<FalseClaimEvidence>(evidence).pre_prepare.leader;
 }
@@ -87,12 +120,23 @@ EquivocationEvidence make_equivocation_evidence(Vote a, Vote b) {
   return EquivocationEvidence{a, b};
 }
 
+ConflictingPrePrepareEvidence make_conflicting_pre_prepare_evidence(PrePrepare a, PrePrepare b) {
+  AETHEL_ASSERT_MSG(pre_prepares_conflict(a, b),
+                    "conflicting-proposal evidence needs conflicting PRE-PREPAREs");
+  if (block_digest(*b.block) < block_digest(*a.block)) std::swap(a, b);
+  return ConflictingPrePrepareEvidence{std::move(a), std::move(b)};
+}
+
 Bytes encode_evidence(const Evidence& evidence) {
   Encoder encoder;
   if (const auto* equivocation = std::get_if<EquivocationEvidence>(&evidence)) {
     encoder.put_envelope({kEvidenceFormatVersion, kEquivocationTag});
     encode_vote(encoder, equivocation->first);
     encode_vote(encoder, equivocation->second);
+  } else if (const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&evidence)) {
+    encoder.put_envelope({kEvidenceFormatVersion, kConflictingPrePrepareTag});
+    encode_pre_prepare(encoder, conflict->first);
+    encode_pre_prepare(encoder, conflict->second);
   } else {
     const auto& false_claim = std::get<FalseClaimEvidence>(evidence);
     encoder.put_envelope({kEvidenceFormatVersion, kFalseClaimTag});
@@ -105,7 +149,8 @@ Bytes encode_evidence(const Evidence& evidence) {
 Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits) {
   return decode_whole(bytes, [&](Decoder& decoder) -> Result<Evidence> {
     constexpr std::array<std::uint8_t, 1> kVersions = {kEvidenceFormatVersion};
-    constexpr std::array<std::uint8_t, 2> kTags = {kEquivocationTag, kFalseClaimTag};
+    constexpr std::array<std::uint8_t, 3> kTags = {kEquivocationTag, kFalseClaimTag,
+                                                   kConflictingPrePrepareTag};
     EnvelopeHeader header;
     CONSENSUS_TRY_ASSIGN(header, decoder.read_envelope(kVersions, kTags));
     if (header.type_tag == kEquivocationTag) {
@@ -113,6 +158,12 @@ Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits) {
       CONSENSUS_TRY_ASSIGN(evidence.first, decode_vote(decoder));
       CONSENSUS_TRY_ASSIGN(evidence.second, decode_vote(decoder));
       return Evidence(evidence);
+    }
+    if (header.type_tag == kConflictingPrePrepareTag) {
+      ConflictingPrePrepareEvidence evidence;
+      CONSENSUS_TRY_ASSIGN(evidence.first, decode_pre_prepare(decoder, limits));
+      CONSENSUS_TRY_ASSIGN(evidence.second, decode_pre_prepare(decoder, limits));
+      return Evidence(std::move(evidence));
     }
     FalseClaimEvidence evidence;
     CONSENSUS_TRY_ASSIGN(evidence.pre_prepare, decode_pre_prepare(decoder, limits));
@@ -125,6 +176,9 @@ Result<void> verify_evidence(const Hash256& chain_id, const ValidatorSet& valida
                              const Evidence& evidence) {
   if (const auto* equivocation = std::get_if<EquivocationEvidence>(&evidence)) {
     return verify_equivocation(chain_id, validators, *equivocation);
+  }
+  if (const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&evidence)) {
+    return verify_conflicting_pre_prepares(chain_id, validators, *conflict);
   }
   return verify_false_claim(chain_id, validators, std::get<FalseClaimEvidence>(evidence));
 }

@@ -1,10 +1,12 @@
 // Cryptographic evidence of Byzantine behaviour, for slashing.
 //
-// Two kinds, each self-contained and checkable by anyone with the validator
-// set: equivocation (two conflicting signed votes from one validator for the
-// same phase, view and height) and a false claim (the leader's signed
-// PRE-PREPARE whose block holds a claim that the reporting validator's
-// verification contradicts). verify_evidence() checks signatures and the
+// Three kinds, each self-contained and checkable by anyone with the
+// validator set: equivocation (two conflicting signed votes from one
+// validator for the same phase, view and height), conflicting proposals (two
+// signed PRE-PREPAREs of one leader for the same view and height with
+// different blocks) and a false claim (the leader's signed PRE-PREPARE whose
+// block holds a claim that the reporting validator's verification
+// contradicts). verify_evidence() checks signatures and the
 // conflict; for a false claim it cannot check the claim itself (that needs
 // the judge), so the ledger re-verifies the named proof before slashing.
 #pragma once
@@ -32,7 +34,15 @@ struct FalseClaimEvidence {
   std::uint32_t claim_index = 0;  // index into pre_prepare.block->claims
 };
 
-using Evidence = std::variant<EquivocationEvidence, FalseClaimEvidence>;
+// Same leader, view and height; different blocks. `first` orders before
+// `second` by block digest, so one pair has one encoding.
+struct ConflictingPrePrepareEvidence {
+  PrePrepare first;
+  PrePrepare second;
+};
+
+using Evidence =
+    std::variant<EquivocationEvidence, FalseClaimEvidence, ConflictingPrePrepareEvidence>;
 using EvidencePtr = std::shared_ptr<const Evidence>;
 
 // The validator the evidence accuses.
@@ -40,13 +50,16 @@ ValidatorIndex offender(const Evidence& evidence) noexcept;
 
 // Orders the two votes canonically. Precondition: they conflict.
 EquivocationEvidence make_equivocation_evidence(Vote a, Vote b);
+// Orders the two PRE-PREPAREs canonically. Precondition: they conflict.
+ConflictingPrePrepareEvidence make_conflicting_pre_prepare_evidence(PrePrepare a, PrePrepare b);
 
 Bytes encode_evidence(const Evidence& evidence);
 Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits = {});
 
 // Refuses (kInvalidArgument) evidence that proves nothing: an offender
 // outside the set, votes that do not conflict or are not in canonical
-// order, a claim index out of range; (kBadSignature) a signature that does
+// order, PRE-PREPAREs that do not conflict, a claim index out of range;
+// (kBadSignature) a signature that does
 // not verify.
 Result<void> verify_evidence(const Hash256& chain_id, const ValidatorSet& validators,
                              const Evidence& evidence);

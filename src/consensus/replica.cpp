@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "core/assert.h"
@@ -38,17 +39,9 @@ struct Slot {
   bool sent_prepare = false;
   bool sent_commit = false;
   bool invalid = false;
+  bool conflict_reported = false;                // the leader's second, different PRE-PREPARE
   std::optional<std::uint64_t> prepare_sent_ms;  // for round-trip samples
 };
-
-// The view a buffered message belongs to.
-View message_view(const Message& message) {
-  if (const auto* m = std::get_if<PrePrepare>(&message)) return m->view;
-  if (const auto* m = std::get_if<Vote>(&message)) return m->view;
-  if (const auto* m = std::get_if<CertificateMessage>(&message)) return m->certificate->view;
-  if (const auto* m = std::get_if<ViewChange>(&message)) return m->signed_summary.summary.new_view;
-  return std::get<NewView>(message).view;
-}
 
 bool is_after(View view, Height height, const SignedRecord& record) {
   return view > record.view || (view == record.view && height > record.height);
@@ -63,7 +56,45 @@ bool may_sign(const std::optional<SignedRecord>& last, View view, Height height,
   return view == last->view && height == last->height && digest == last->digest;
 }
 
-// Longest patience in a view: about 12.7 days, far beyond any timeout cap.
+// A message held for a view this replica has not entered yet, with what
+// bounds the buffer: its signer (none for a certificate, which a quorum
+// signed) and its encoded size.
+struct BufferedMessage {
+  MessagePtr message;
+  View view;
+  std::optional<ValidatorIndex> signer;
+  std::size_t bytes = 0;
+};
+
+// What makes two buffered messages the same: kind, phase, view, height and
+// signer. A second message under one key is a replay or an equivocation;
+// either way the first one is enough to wait with.
+using BufferKey = std::tuple<std::uint8_t, std::uint8_t, View, Height, std::uint64_t>;
+
+// Most bytes held for later views, and the least share of messages and
+// bytes every validator gets whatever its stake.
+constexpr std::size_t kMaxBufferedBytes = 32ULL << 20;
+constexpr std::size_t kMinBufferedMessagesPerSigner = 4;
+constexpr std::size_t kMinBufferedBytesPerSigner = 1ULL << 20;
+
+// Farthest a VIEW-CHANGE may ask to move ahead of the replica's view. Honest
+// replicas move one view per timeout, so they are never this far apart; a
+// coalition holding a third of the stake cannot drag the others toward the
+// end of the view numbers in one step.
+constexpr std::uint64_t kMaxViewChangeLead = 1ULL << 16;
+
+// How many certificates that failed signature checks are remembered.
+constexpr std::size_t kFailedCertificatesRemembered = 1024;
+
+// Longest patience in a view: at most this many timers of timeout_max_ms
+// (32 minutes with the defaults), and never beyond about 12.7 days. Patience
+// doubles with every failed view so that it outgrows the real message
+// delays (PBFT's liveness argument); past the cap that growth no longer
+// helps, while a replica that failed many views in a long outage would
+// otherwise wait days in the first view after it ends, even with a crashed
+// leader. Replicas no longer need ever longer patience to meet again: one
+// moves past a view only with a quorum's VIEW-CHANGEs for it.
+constexpr std::uint64_t kPatienceTimersMax = 16;
 constexpr std::uint64_t kPatienceLimitMs = 1ULL << 40;
 
 std::uint64_t twice_capped(std::uint64_t value, std::uint64_t cap) {
@@ -87,6 +118,10 @@ struct Replica::Impl {
   ValidatorIndex self;
   std::shared_ptr<SignatureChecker> checker;
   ReplicaStats stats;
+  // Hashes of the encodings of certificates whose signatures did not
+  // verify, the oldest forgotten first.
+  std::set<Hash256> failed_certificates;
+  std::deque<Hash256> failed_certificate_order;
 
   // --- view ---
   View view;
@@ -94,15 +129,24 @@ struct Replica::Impl {
   std::optional<Hash256> installed_new_view;  // digest of the NEW-VIEW accepted for `view`
   std::map<ValidatorIndex, std::shared_ptr<const ViewChange>> latest_view_change;
   std::map<View, Stake> view_change_stake;
-  std::deque<MessagePtr> future_messages;
+  // Messages for the next view (or the view being changed to), each
+  // authenticated before it is held; bounded in count, bytes and per signer.
+  std::deque<BufferedMessage> future_messages;
+  std::set<BufferKey> buffered_keys;
+  std::size_t buffered_bytes = 0;
+  std::map<ValidatorIndex, std::pair<std::size_t, std::size_t>> buffered_by_signer;
 
   // --- chain ---
   ChainTip committed;
   std::map<Height, Hash256> committed_digests;  // recent heights
   std::map<Height, CertificatePtr> commit_certificates;
-  std::map<Height, BlockPtr> synced_blocks;
+  // Final blocks fetched by sync, each with its own digest: one is delivered
+  // only under a commit certificate for that very digest.
+  std::map<Height, std::pair<BlockPtr, Hash256>> synced_blocks;
   Height sync_target;     // highest height proven final by a certificate seen
   Height sync_requested;  // highest height asked of the driver
+  // Who showed the certificate: advisory only (the sender field is not
+  // signed), the driver may fetch from anyone.
   ValidatorIndex sync_hint;
 
   // --- checkpoints ---
@@ -113,6 +157,7 @@ struct Replica::Impl {
   std::map<Height, PhaseVotes> checkpoint_votes;
   std::map<ValidatorIndex, Vote> far_checkpoints;  // beyond the high watermark
   std::map<std::pair<Height, Hash256>, Stake> far_checkpoint_stake;
+  std::set<ValidatorIndex> far_checkpoint_reported;  // equivocated on their stored far vote
 
   // --- durable vote records ---
   std::optional<SignedRecord> last_pre_prepare;
@@ -121,6 +166,9 @@ struct Replica::Impl {
   View last_view_change;
   std::map<Height, PreparedProof> prepared;
   std::optional<View> view_without_new_view;
+  // Restored after signing a VIEW-CHANGE for its view and before sending
+  // that view's NEW-VIEW (if it leads it): it resumes the view change.
+  bool resume_view_change = false;
 
   // --- current view work ---
   std::map<Height, Slot> slots;
@@ -135,6 +183,11 @@ struct Replica::Impl {
   std::uint32_t failed_views = 0;
   std::uint64_t patience_rounds_left = 0;  // timers to wait out before leaving the view
   MessagePtr new_view_sent;                // this replica's NEW-VIEW for `view`, if it leads it
+  // When each sender last got `new_view_sent` again.
+  std::map<ValidatorIndex, std::uint64_t> new_view_resent_ms;
+  // Whether a quorum of VIEW-CHANGEs for `view` is held since entering the
+  // view change: only then may the timer move the replica past it.
+  bool view_change_quorum_held = false;
 
   // --- persist before send ---
   std::uint64_t persist_sequence = 0;
@@ -163,12 +216,14 @@ struct Replica::Impl {
     return std::clamp(scaled, config.timeout_min_ms, config.timeout_max_ms);
   }
 
-  // base * 2^failed_views, not capped (up to kPatienceLimitMs): how long
+  // base * 2^failed_views, capped at kPatienceTimersMax timers: how long
   // this replica waits in a view before giving up on it.
   std::uint64_t patience_ms() const {
+    const std::uint64_t limit =
+        std::min(kPatienceLimitMs, config.timeout_max_ms * kPatienceTimersMax);
     std::uint64_t timeout = base_timeout_ms();
-    for (std::uint32_t i = 0; i < failed_views && timeout < kPatienceLimitMs; ++i) {
-      timeout = twice_capped(timeout, kPatienceLimitMs);
+    for (std::uint32_t i = 0; i < failed_views && timeout < limit; ++i) {
+      timeout = twice_capped(timeout, limit);
     }
     return timeout;
   }
@@ -285,13 +340,36 @@ struct Replica::Impl {
       refuse(Refusal::kInvalidCertificate);
       return false;
     }
+    // A certificate whose signatures failed once fails again: replaying it
+    // must not cost the signature checks (a quorum of them) every time.
+    const Hash256 identity = certificate_identity(*certificate);
+    if (failed_certificates.contains(identity)) {
+      refuse(Refusal::kBadSignature);
+      return false;
+    }
     stats.signatures_verified += certificate->signatures.size();
     ++stats.certificates_verified;
     if (!checker->verify_certificate(*validators, config.chain_id, certificate)) {
+      remember_failed_certificate(identity);
       refuse(Refusal::kBadSignature);
       return false;
     }
     return true;
+  }
+
+  static Hash256 certificate_identity(const Certificate& certificate) {
+    Encoder encoder;
+    encode_certificate(encoder, certificate);
+    return crypto::sha256(std::move(encoder).take());
+  }
+
+  void remember_failed_certificate(const Hash256& identity) {
+    if (failed_certificate_order.size() >= kFailedCertificatesRemembered) {
+      failed_certificates.erase(failed_certificate_order.front());
+      failed_certificate_order.pop_front();
+    }
+    failed_certificates.insert(identity);
+    failed_certificate_order.push_back(identity);
   }
 
   std::optional<Hash256> committed_digest_at(Height height) const {
@@ -333,7 +411,7 @@ struct Replica::Impl {
       leader_proven_faulty = report_false_claim(slot, event) || leader_proven_faulty;
     }
     // The leader is provably faulty: do not wait for the timer.
-    if (leader_proven_faulty && !in_view_change) start_view_change(view.next());
+    if (leader_proven_faulty && !in_view_change) leave_view();
   }
 
   // Returns whether the evidence accuses the current view's leader.
@@ -537,7 +615,9 @@ struct Replica::Impl {
       return slot->second.block;
     }
     const auto synced = synced_blocks.find(height);
-    if (synced != synced_blocks.end()) return synced->second;
+    if (synced != synced_blocks.end() && synced->second.second == digest) {
+      return synced->second.first;
+    }
     return nullptr;
   }
 
@@ -577,7 +657,10 @@ struct Replica::Impl {
     commit_certificates.erase(height);
     synced_blocks.erase(synced_blocks.begin(), synced_blocks.upper_bound(height));
     ++stats.blocks_delivered;
-    failed_views = 0;
+    // Only a commit in the view this replica is in shows that view working;
+    // blocks synced or certified in older views (also while changing view)
+    // do not, and must not shorten its patience.
+    if (!in_view_change && certificate->view == view) failed_views = 0;
     out.push_back(DeliverBlock{block, certificate});
     if (!in_view_change) restart_view_timer();
   }
@@ -630,20 +713,123 @@ struct Replica::Impl {
 
   // ======================= messages =======================
 
-  // Messages of a view this replica has not entered yet wait (bounded).
-  bool defer_if_future(View message_view, const MessagePtr& message) {
-    if (message_view < view) {
-      refuse(Refusal::kStaleView);
-      return true;
+  enum class Timing : std::uint8_t { kStale, kNow, kFuture };
+
+  // Messages of a view this replica has not entered yet (a later view, or
+  // the view it is changing to) wait in a bounded buffer.
+  Timing timing_of(View message_view) const {
+    if (message_view < view) return Timing::kStale;
+    if (message_view > view || in_view_change) return Timing::kFuture;
+    return Timing::kNow;
+  }
+
+  // A signer's share of the buffer follows its stake, so signers holding
+  // less than a third of the stake fill less than a third of it (plus the
+  // small floor every signer gets).
+  std::size_t stake_share(ValidatorIndex signer, std::size_t whole, std::size_t floor) const {
+    const std::uint64_t total = validators->total_stake().value();
+    const std::uint64_t unit = total / whole + 1;
+    const std::uint64_t share = validators->at(signer).stake.value() / unit;
+    return std::max<std::size_t>(static_cast<std::size_t>(share), floor);
+  }
+
+  bool buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes) const {
+    if (future_messages.size() >= config.max_buffered_messages ||
+        buffered_bytes + bytes > kMaxBufferedBytes) {
+      return false;
     }
-    if (message_view > view || in_view_change) {
-      if (future_messages.size() >= config.max_buffered_messages) {
-        refuse(Refusal::kFutureViewBufferFull);
-      } else {
-        future_messages.push_back(message);
+    if (!signer) return true;
+    const auto used = buffered_by_signer.find(*signer);
+    const std::size_t count = used == buffered_by_signer.end() ? 0 : used->second.first;
+    const std::size_t used_bytes = used == buffered_by_signer.end() ? 0 : used->second.second;
+    return count <
+               stake_share(*signer, config.max_buffered_messages, kMinBufferedMessagesPerSigner) &&
+           used_bytes + bytes <=
+               stake_share(*signer, kMaxBufferedBytes, kMinBufferedBytesPerSigner);
+  }
+
+  // Holds `message` for `message_view` if that view is at most one ahead,
+  // it is new, there is room, and `authentic()` (which refuses what it
+  // rejects) holds: checked last, as the most expensive.
+  template <class Authenticate>
+  void buffer_future(const MessagePtr& message, View message_view, const BufferKey& identity,
+                     std::optional<ValidatorIndex> signer, Authenticate&& authentic) {
+    const std::optional<View> next_view = view.checked_next();
+    if (!next_view || message_view > *next_view) {
+      refuse(Refusal::kFutureViewBufferFull);
+      return;
+    }
+    if (buffered_keys.contains(identity)) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    const std::size_t bytes = encoded_message_size(*message);
+    if (!buffer_has_room(signer, bytes)) {
+      refuse(Refusal::kFutureViewBufferFull);
+      return;
+    }
+    if (!authentic()) return;
+    buffered_keys.insert(identity);
+    buffered_bytes += bytes;
+    if (signer) {
+      auto& used = buffered_by_signer[*signer];
+      ++used.first;
+      used.second += bytes;
+    }
+    future_messages.push_back(BufferedMessage{message, message_view, signer, bytes});
+  }
+
+  static BufferKey buffer_key(const Message& message) {
+    if (const auto* m = std::get_if<PrePrepare>(&message)) {
+      return {0, 0, m->view, m->block->height, m->leader.value()};
+    }
+    if (const auto* m = std::get_if<Vote>(&message)) {
+      return {1, static_cast<std::uint8_t>(m->phase), m->view, m->height, m->voter.value()};
+    }
+    const Certificate& certificate = *std::get<CertificateMessage>(message).certificate;
+    return {2, static_cast<std::uint8_t>(certificate.phase), certificate.view, certificate.height,
+            0};
+  }
+
+  // Keeps the buffered messages for `first_kept` and later views.
+  void drop_buffered_below(View first_kept) {
+    std::deque<BufferedMessage> kept;
+    std::deque<BufferedMessage> all;
+    all.swap(future_messages);
+    clear_buffer_bounds();
+    for (BufferedMessage& entry : all) {
+      if (entry.view < first_kept) continue;
+      buffered_keys.insert(buffer_key(*entry.message));
+      buffered_bytes += entry.bytes;
+      if (entry.signer) {
+        auto& used = buffered_by_signer[*entry.signer];
+        ++used.first;
+        used.second += entry.bytes;
       }
+      future_messages.push_back(std::move(entry));
+    }
+  }
+
+  void clear_buffer_bounds() {
+    buffered_keys.clear();
+    buffered_bytes = 0;
+    buffered_by_signer.clear();
+  }
+
+  bool pre_prepare_signature_ok(const PrePrepare& m, const Hash256& digest) {
+    if (verify_signature(
+            m.leader, crypto::SigningDomain::kConsensusPrePrepare,
+            pre_prepare_signing_bytes(config.chain_id, m.view, m.block->height, digest),
+            m.signature)) {
       return true;
     }
+    refuse(Refusal::kBadSignature);
+    return false;
+  }
+
+  bool vote_signature_ok(const Vote& vote) {
+    if (verify_vote(vote)) return true;
+    refuse(Refusal::kBadSignature);
     return false;
   }
 
@@ -669,8 +855,12 @@ struct Replica::Impl {
       refuse(Refusal::kInvalidBlock);
       return;
     }
-    if (defer_if_future(m.view, message)) return;
-    if (m.leader != current_leader()) {
+    const Timing timing = timing_of(m.view);
+    if (timing == Timing::kStale) {
+      refuse(Refusal::kStaleView);
+      return;
+    }
+    if (m.leader != leader_of(m.view)) {
       refuse(Refusal::kWrongLeader);
       return;
     }
@@ -686,21 +876,29 @@ struct Replica::Impl {
       return;
     }
     const Hash256 digest = block_digest(block);
+    if (timing == Timing::kFuture) {
+      buffer_future(message, m.view, buffer_key(*message), m.leader,
+                    [&] { return pre_prepare_signature_ok(m, digest); });
+      return;
+    }
     Slot& slot = slots[block.height];
     if (slot.block) {
-      refuse(slot.digest == digest ? Refusal::kDuplicate : Refusal::kConflictingPrePrepare);
+      if (slot.digest == digest) {
+        refuse(Refusal::kDuplicate);
+        return;
+      }
+      if (slot.pre_prepare && !slot.conflict_reported) {
+        if (!pre_prepare_signature_ok(m, digest)) return;
+        report_conflicting_pre_prepare(slot, m);
+      }
+      refuse(Refusal::kConflictingPrePrepare);
       return;
     }
     if (slot.prepare_certificate && slot.prepare_certificate->digest != digest) {
       refuse(Refusal::kConflictingPrePrepare);
       return;
     }
-    if (!verify_signature(m.leader, crypto::SigningDomain::kConsensusPrePrepare,
-                          pre_prepare_signing_bytes(config.chain_id, m.view, block.height, digest),
-                          m.signature)) {
-      refuse(Refusal::kBadSignature);
-      return;
-    }
+    if (!pre_prepare_signature_ok(m, digest)) return;
     slot.block = m.block;
     slot.digest = digest;
     slot.pre_prepare = m;
@@ -709,18 +907,36 @@ struct Replica::Impl {
     if (block.height > committed.height.next()) request_verification(m.block, digest);
   }
 
+  // The leader signed two different blocks for one height of its view.
+  void report_conflicting_pre_prepare(Slot& slot, const PrePrepare& second) {
+    slot.conflict_reported = true;
+    const auto evidence = std::make_shared<const Evidence>(
+        make_conflicting_pre_prepare_evidence(*slot.pre_prepare, second));
+    ++stats.evidence_reported;
+    out.push_back(ReportEvidence{evidence});
+  }
+
   void on_vote(const Vote& vote, const MessagePtr& message) {
     if (vote.phase == VotePhase::kCheckpoint) {
       on_checkpoint_vote(vote);
       return;
     }
-    if (defer_if_future(vote.view, message)) return;
+    const Timing timing = timing_of(vote.view);
+    if (timing == Timing::kStale) {
+      refuse(Refusal::kStaleView);
+      return;
+    }
     if (!in_watermarks(vote.height)) {
       refuse(Refusal::kOutsideWatermarks);
       return;
     }
-    if (collector() && !is_leader()) {
+    if (collector() && leader_of(vote.view) != self) {
       refuse(Refusal::kUnexpected);
+      return;
+    }
+    if (timing == Timing::kFuture) {
+      buffer_future(message, vote.view, buffer_key(*message), vote.voter,
+                    [&] { return vote_signature_ok(vote); });
       return;
     }
     Slot& slot = slots[vote.height];
@@ -731,10 +947,7 @@ struct Replica::Impl {
       refuse(Refusal::kDuplicate);
       return;
     }
-    if (!verify_vote(vote)) {
-      refuse(Refusal::kBadSignature);
-      return;
-    }
+    if (!vote_signature_ok(vote)) return;
     add_vote(slot, vote);
   }
 
@@ -752,9 +965,18 @@ struct Replica::Impl {
   }
 
   void on_prepare_certificate(const CertificatePtr& certificate, const MessagePtr& message) {
-    if (defer_if_future(certificate->view, message)) return;
+    const Timing timing = timing_of(certificate->view);
+    if (timing == Timing::kStale) {
+      refuse(Refusal::kStaleView);
+      return;
+    }
     if (!in_watermarks(certificate->height)) {
       refuse(Refusal::kOutsideWatermarks);
+      return;
+    }
+    if (timing == Timing::kFuture) {
+      buffer_future(message, certificate->view, buffer_key(*message), std::nullopt,
+                    [&] { return verify_certificate(certificate, VotePhase::kPrepare); });
       return;
     }
     Slot& slot = slots[certificate->height];
@@ -790,6 +1012,7 @@ struct Replica::Impl {
     if (certificate.view < view || (certificate.view == view && !in_view_change)) return;
     view = certificate.view;
     new_view_sent.reset();
+    new_view_resent_ms.clear();
     in_view_change = false;
     installed_new_view.reset();
     view_without_new_view = view;
@@ -838,12 +1061,20 @@ struct Replica::Impl {
       refuse(Refusal::kInvalidBlock);
       return;
     }
-    if (!commit_certificates.contains(height)) {
+    // A certificate already held for this height decides which block is
+    // final there; the one supplied with the block is only checked otherwise.
+    const auto known = commit_certificates.find(height);
+    if (known != commit_certificates.end()) {
+      if (known->second->digest != digest) {
+        refuse(Refusal::kInvalidBlock);
+        return;
+      }
+    } else {
       if (!verify_certificate(event.commit_certificate, VotePhase::kCommit)) return;
       commit_certificates.emplace(height, event.commit_certificate);
       follow_view_of(*event.commit_certificate);
     }
-    synced_blocks.emplace(height, event.block);
+    synced_blocks.emplace(height, std::make_pair(event.block, digest));
     request_verification(event.block, digest);
   }
 
@@ -908,6 +1139,10 @@ struct Replica::Impl {
   void on_far_checkpoint_vote(const Vote& vote) {
     const auto stored = far_checkpoints.find(vote.voter);
     if (stored != far_checkpoints.end() && stored->second.height >= vote.height) {
+      if (stored->second.height == vote.height && stored->second.digest != vote.digest) {
+        report_far_checkpoint_equivocation(stored->second, vote);
+        return;
+      }
       refuse(Refusal::kDuplicate);
       return;
     }
@@ -917,8 +1152,15 @@ struct Replica::Impl {
     }
     const Stake stake = validators->at(vote.voter).stake;
     if (stored != far_checkpoints.end()) {
+      far_checkpoint_reported.erase(vote.voter);
       const auto old = far_checkpoint_stake.find({stored->second.height, stored->second.digest});
-      if (old != far_checkpoint_stake.end()) old->second -= stake;
+      if (old != far_checkpoint_stake.end()) {
+        old->second -= stake;
+        // Without this a validator signing ever higher checkpoints would
+        // leave an entry behind for each; now there is at most one entry per
+        // validator.
+        if (old->second == Stake(0)) far_checkpoint_stake.erase(old);
+      }
       stored->second = vote;
     } else {
       far_checkpoints.emplace(vote.voter, vote);
@@ -935,6 +1177,24 @@ struct Replica::Impl {
     adopt_stable_checkpoint(
         certificate_from(tally, VotePhase::kCheckpoint, View(0), vote.height, vote.digest),
         vote.voter);
+  }
+
+  // Two different state digests signed for one checkpoint height beyond the
+  // window: reported once per validator and stored vote.
+  void report_far_checkpoint_equivocation(const Vote& stored, const Vote& vote) {
+    if (far_checkpoint_reported.contains(vote.voter)) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    if (!verify_vote(vote)) {
+      refuse(Refusal::kBadSignature);
+      return;
+    }
+    far_checkpoint_reported.insert(vote.voter);
+    const auto evidence =
+        std::make_shared<const Evidence>(make_equivocation_evidence(stored, vote));
+    ++stats.evidence_reported;
+    out.push_back(ReportEvidence{evidence});
   }
 
   void add_checkpoint_vote(const Vote& vote) {
@@ -976,10 +1236,13 @@ struct Replica::Impl {
     const Height delivered = std::min(height, committed.height);
     std::erase_if(far_checkpoints,
                   [height](const auto& entry) { return entry.second.height <= height; });
+    std::erase_if(far_checkpoint_reported,
+                  [this](ValidatorIndex voter) { return !far_checkpoints.contains(voter); });
     std::erase_if(far_checkpoint_stake,
                   [height](const auto& entry) { return entry.first.first <= height; });
     std::erase_if(verifications,
                   [delivered](const auto& entry) { return entry.second.first <= delivered; });
+    synced_blocks.erase(synced_blocks.begin(), synced_blocks.upper_bound(delivered));
     pending_verifications = static_cast<std::size_t>(std::count_if(
         verifications.begin(), verifications.end(),
         [](const auto& entry) { return entry.second.second == Verification::kRequested; }));
@@ -992,14 +1255,14 @@ struct Replica::Impl {
     AETHEL_ASSERT(target > view || (target == view && !in_view_change));
     view = target;
     new_view_sent.reset();
+    new_view_resent_ms.clear();
     in_view_change = true;
     installed_new_view.reset();
     slots.clear();
     proposal_requested.reset();
     ++failed_views;
     ++stats.views_changed;
-    std::erase_if(future_messages,
-                  [this](const MessagePtr& message) { return message_view(*message) < view; });
+    drop_buffered_below(view);
     ViewChangeSummary summary;
     summary.new_view = target;
     summary.stable_height = stable_height;
@@ -1008,7 +1271,9 @@ struct Replica::Impl {
     auto change = std::make_shared<ViewChange>();
     change->stable_checkpoint = stable_checkpoint;
     for (const auto& [height, proof] : prepared) {
-      if (!in_watermarks(height)) continue;
+      // Prepared in the view itself (a view change resumed after a restart)
+      // is not evidence for it.
+      if (!in_watermarks(height) || proof.prepare_certificate->view >= target) continue;
       const Certificate& certificate = *proof.prepare_certificate;
       summary.prepared.push_back({height, certificate.view, certificate.digest});
       change->proofs.push_back(proof);
@@ -1024,9 +1289,32 @@ struct Replica::Impl {
     } else {
       broadcast(message);
     }
-    restart_view_timer();
+    view_change_quorum_held = false;
     store_view_change(std::shared_ptr<const ViewChange>(change));
+    if (!note_view_change_quorum()) wait_for_view_change_quorum();
     try_send_new_view();
+  }
+
+  // PBFT's rule against replicas drifting apart: after sending VIEW-CHANGE
+  // for v, a replica moves on to v + 1 only on a timer started once it holds
+  // a quorum of VIEW-CHANGEs for v. Until then it waits in v and sends its
+  // VIEW-CHANGE again every timeout; a lone replica thus stays one view
+  // ahead instead of racing away from the others.
+  void wait_for_view_change_quorum() {
+    patience_rounds_left = 0;
+    out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
+  }
+
+  // Starts the timer that may move the replica past `view` once a quorum of
+  // VIEW-CHANGEs for it is first held. Returns whether that quorum is held.
+  bool note_view_change_quorum() {
+    if (!in_view_change) return false;
+    if (view_change_quorum_held) return true;
+    const auto stake = view_change_stake.find(view);
+    if (stake == view_change_stake.end() || !validators->is_quorum(stake->second)) return false;
+    view_change_quorum_held = true;
+    restart_view_timer();
+    return true;
   }
 
   bool view_change_is_valid(const ViewChange& change) {
@@ -1071,12 +1359,15 @@ struct Replica::Impl {
   void on_view_change(const MessagePtr& message, const ViewChange& change) {
     const ViewChangeSummary& summary = change.signed_summary.summary;
     if (summary.new_view == view && !in_view_change && new_view_sent) {
-      // The sender missed this view's NEW-VIEW: send it again.
-      emit_network(Send{summary.sender, new_view_sent});
+      resend_new_view_to(change);
       return;
     }
     if (summary.new_view < view || (summary.new_view == view && !in_view_change)) {
       refuse(Refusal::kStaleView);
+      return;
+    }
+    if (summary.new_view.value() - view.value() > kMaxViewChangeLead) {
+      refuse(Refusal::kInvalidViewChange);
       return;
     }
     const auto latest = latest_view_change.find(summary.sender);
@@ -1090,8 +1381,30 @@ struct Replica::Impl {
       return;
     }
     store_view_change(std::shared_ptr<const ViewChange>(message, &change));
-    join_view_change_if_supported(summary.new_view);
+    join_view_change_if_supported();
+    note_view_change_quorum();
     try_send_new_view();
+  }
+
+  // The sender missed this view's NEW-VIEW: send it again, at most once per
+  // sender per timeout_min_ms (it asks again only when its timer fires), and
+  // only for a VIEW-CHANGE it really signed (a NEW-VIEW is large, a forged
+  // VIEW-CHANGE small).
+  void resend_new_view_to(const ViewChange& change) {
+    const ViewChangeSummary& summary = change.signed_summary.summary;
+    const auto last = new_view_resent_ms.find(summary.sender);
+    if (last != new_view_resent_ms.end() && now_ms - last->second < config.timeout_min_ms) {
+      refuse(Refusal::kDuplicate);
+      return;
+    }
+    if (!verify_signature(summary.sender, crypto::SigningDomain::kConsensusViewChange,
+                          view_change_signing_bytes(config.chain_id, summary),
+                          change.signed_summary.signature)) {
+      refuse(Refusal::kBadSignature);
+      return;
+    }
+    new_view_resent_ms[summary.sender] = now_ms;
+    emit_network(Send{summary.sender, new_view_sent});
   }
 
   void store_view_change(std::shared_ptr<const ViewChange> change) {
@@ -1099,7 +1412,10 @@ struct Replica::Impl {
     auto& latest = latest_view_change[summary.sender];
     if (latest) {
       const auto tally = view_change_stake.find(latest->signed_summary.summary.new_view);
-      if (tally != view_change_stake.end()) tally->second -= validators->at(summary.sender).stake;
+      if (tally != view_change_stake.end()) {
+        tally->second -= validators->at(summary.sender).stake;
+        if (tally->second == Stake(0)) view_change_stake.erase(tally);
+      }
     }
     latest = std::move(change);
     view_change_stake[summary.new_view] += validators->at(summary.sender).stake;
@@ -1107,15 +1423,29 @@ struct Replica::Impl {
     view_change_stake.erase(view_change_stake.begin(), view_change_stake.lower_bound(view));
   }
 
-  // PBFT's liveness rule: a weak quorum (at least 1/3 of stake) wants a later view, so at
-  // least one honest replica timed out; join rather than wait. The new
-  // leader also joins once it holds a quorum for its view.
-  void join_view_change_if_supported(View target) {
-    if (target <= view) return;
-    const Stake stake = view_change_stake[target];
-    const bool supported = validators->is_weak_quorum(stake) ||
-                           (leader_of(target) == self && validators->is_quorum(stake));
-    if (supported) start_view_change(target);
+  // PBFT's liveness rule: VIEW-CHANGEs for views above this replica's from a
+  // weak quorum (at least 1/3 of stake), counted together whatever view
+  // each names, mean at least one honest replica timed out; join the
+  // smallest of those views rather than wait. The new leader of a view also
+  // joins it once it holds a quorum for it.
+  void join_view_change_if_supported() {
+    Stake above;
+    for (auto entry = view_change_stake.upper_bound(view); entry != view_change_stake.end();
+         ++entry) {
+      above += entry->second;
+    }
+    const auto smallest = view_change_stake.upper_bound(view);
+    if (smallest != view_change_stake.end() && validators->is_weak_quorum(above)) {
+      start_view_change(smallest->first);
+      return;
+    }
+    for (auto entry = view_change_stake.upper_bound(view); entry != view_change_stake.end();
+         ++entry) {
+      if (leader_of(entry->first) == self && validators->is_quorum(entry->second)) {
+        start_view_change(entry->first);
+        return;
+      }
+    }
   }
 
   std::vector<std::shared_ptr<const ViewChange>> view_changes_for(View target) const {
@@ -1243,6 +1573,7 @@ struct Replica::Impl {
   void install_new_view(const NewView& new_view, const NewViewPlan& plan) {
     view = new_view.view;
     new_view_sent.reset();
+    new_view_resent_ms.clear();
     in_view_change = false;
     installed_new_view = crypto::sha256(new_view_signing_bytes(config.chain_id, new_view));
     slots.clear();
@@ -1276,9 +1607,10 @@ struct Replica::Impl {
   }
 
   void replay_future_messages() {
-    std::deque<MessagePtr> waiting;
+    std::deque<BufferedMessage> waiting;
     waiting.swap(future_messages);
-    for (const MessagePtr& message : waiting) on_message(message);
+    clear_buffer_bounds();
+    for (const BufferedMessage& entry : waiting) on_message(entry.message);
   }
 
   // ======================= events =======================
@@ -1287,13 +1619,30 @@ struct Replica::Impl {
     if (timer.timer != TimerKind::kView) return;
     sync_requested = std::min(sync_requested, committed.height);
     ask_for_sync();
+    if (in_view_change && !view_change_quorum_held) {
+      resend_view_change();
+      wait_for_view_change_quorum();
+      return;
+    }
     if (patience_rounds_left > 0) {
       --patience_rounds_left;
       resend_view_change();
       out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
       return;
     }
-    start_view_change(view.next());
+    leave_view();
+  }
+
+  // Moves to the next view; at the last view number there is none, and the
+  // replica stays (resending its VIEW-CHANGE) rather than wrap around.
+  void leave_view() {
+    const std::optional<View> next_view = view.checked_next();
+    if (!next_view) {
+      resend_view_change();
+      out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
+      return;
+    }
+    start_view_change(*next_view);
   }
 
   void resend_view_change() {
@@ -1303,15 +1652,21 @@ struct Replica::Impl {
       return;
     }
     // Broadcast even in the collector pattern: resends happen only after a
-    // stall longer than timeout_max_ms, when replicas may have drifted into
-    // different views, and seeing a weak quorum's VIEW-CHANGEs is how the
-    // ones behind join (join_view_change_if_supported). The new leader, if
-    // it already entered the view, answers with its NEW-VIEW.
+    // timeout without a quorum of VIEW-CHANGEs, or a stall longer than
+    // timeout_max_ms, when replicas may be in different views, and seeing
+    // the others' VIEW-CHANGEs is how they learn of a quorum or join a later
+    // view (join_view_change_if_supported). The new leader, if it already
+    // entered the view, answers with its NEW-VIEW.
     broadcast(std::make_shared<const Message>(ViewChange(*own->second)));
   }
 
   void on_start() {
     out.push_back(EnteredView{view, current_leader()});
+    if (resume_view_change) {
+      resume_view_change = false;
+      start_view_change(view);
+      return;
+    }
     restart_view_timer();
   }
 
@@ -1361,10 +1716,21 @@ struct Replica::Impl {
     last_prepare = state.last_prepare;
     last_commit = state.last_commit;
     last_view_change = state.last_view_change;
-    // Whether a NEW-VIEW was installed is not recorded: the replica resumes in
-    // the view as if it were, guarded by its prepared blocks (see
-    // conflicts_with_restored_prepared); the view timer moves it on otherwise.
-    if (view > View(0) || !state.prepared.empty()) view_without_new_view = view;
+    // Whether a NEW-VIEW was installed is not recorded. A replica whose last
+    // VIEW-CHANGE is for its view may have crashed in the middle of that view
+    // change (a new leader before sending NEW-VIEW, which it would otherwise
+    // never send): it resumes the view change, sending its VIEW-CHANGE again,
+    // and waits for the NEW-VIEW (which the leader sends again on that
+    // VIEW-CHANGE). Otherwise (also a leader that sent its NEW-VIEW, recorded
+    // as its PRE-PREPARE of the view, and cannot send another) it resumes in
+    // the view as if the NEW-VIEW were installed, guarded by its prepared
+    // blocks (see conflicts_with_restored_prepared); the view timer moves it
+    // on otherwise.
+    resume_view_change = view > View(0) && state.last_view_change == view &&
+                         !(last_pre_prepare && last_pre_prepare->view >= view);
+    if (!resume_view_change && (view > View(0) || !state.prepared.empty())) {
+      view_without_new_view = view;
+    }
     if (state.stable_checkpoint) {
       const CertificatePtr& checkpoint = state.stable_checkpoint;
       if (checkpoint->phase != VotePhase::kCheckpoint ||
@@ -1446,6 +1812,16 @@ std::uint64_t Replica::smoothed_rtt_ms() const noexcept {
 }
 const ReplicaStats& Replica::stats() const noexcept {
   return impl_->stats;
+}
+HeldItems Replica::held_items() const noexcept {
+  HeldItems held;
+  held.future_messages = impl_->future_messages.size();
+  held.far_checkpoint_votes = impl_->far_checkpoints.size();
+  held.far_checkpoint_tallies = impl_->far_checkpoint_stake.size();
+  held.synced_blocks = impl_->synced_blocks.size();
+  held.commit_certificates = impl_->commit_certificates.size();
+  held.verifications = impl_->verifications.size();
+  return held;
 }
 const Config& Replica::config() const noexcept {
   return impl_->config;

@@ -81,6 +81,7 @@ class Replica {
   // Smoothed round-trip estimate from the replica's own traffic.
   std::uint64_t smoothed_rtt_ms() const noexcept;
   const ReplicaStats& stats() const noexcept;
+  HeldItems held_items() const noexcept;
   const Config& config() const noexcept;
   const ValidatorSet& validators() const noexcept;
   // The state the replica would persist now.

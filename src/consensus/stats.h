@@ -13,7 +13,8 @@ enum class Refusal : std::uint8_t {
   kNonValidator = 0,       // signer index outside the validator set
   kBadSignature,           // a signature (or certificate) does not verify
   kStaleView,              // for a view below the replica's
-  kFutureViewBufferFull,   // for a later view, and the buffer is full
+  kFutureViewBufferFull,   // for a later view beyond the next one, or the buffer (or the
+                           // signer's stake share of it) is full
   kWrongLeader,            // PRE-PREPARE / NEW-VIEW / certificate not from the view's leader
   kOutsideWatermarks,      // height outside (low, high]
   kDuplicate,              // already counted or processed (replays)
@@ -52,6 +53,17 @@ struct ReplicaStats {
   std::uint64_t refused_count(Refusal refusal) const noexcept {
     return refused[static_cast<std::size_t>(refusal)];
   }
+};
+
+// How many items of each kind that outside input can add to a replica holds
+// now: for checking its memory bounds (tests, simulator).
+struct HeldItems {
+  std::size_t future_messages = 0;         // buffered for a later view
+  std::size_t far_checkpoint_votes = 0;    // beyond the high watermark, one per validator
+  std::size_t far_checkpoint_tallies = 0;  // (height, digest) entries with stake behind them
+  std::size_t synced_blocks = 0;
+  std::size_t commit_certificates = 0;
+  std::size_t verifications = 0;
 };
 
 }  // namespace aethel::consensus

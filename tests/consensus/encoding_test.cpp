@@ -279,6 +279,34 @@ TEST(Evidence, EquivocationVerifiesAndRoundTrips) {
   }
 }
 
+TEST(Evidence, ConflictingPrePreparesVerifyAndRoundTrip) {
+  ReplicaFixture fixture;
+  const Hash256 chain = fixture.config().chain_id;
+  const std::size_t leader = fixture.leader0();
+  const PrePrepare a = fixture.pre_prepare(fixture.block(1, 0, leader), 0, leader);
+  const PrePrepare b = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 2), 0, leader);
+  const ConflictingPrePrepareEvidence canonical = make_conflicting_pre_prepare_evidence(b, a);
+  const Evidence evidence = canonical;
+  EXPECT_TRUE(verify_evidence(chain, fixture.validators(), evidence));
+  EXPECT_EQ(offender(evidence), ValidatorIndex(leader));
+  const Bytes bytes = encode_evidence(evidence);
+  const auto decoded = decode_evidence(bytes);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
+  EXPECT_EQ(encode_evidence(*decoded), bytes);
+  EXPECT_TRUE(verify_evidence(chain, fixture.validators(), *decoded));
+
+  const ConflictingPrePrepareEvidence reordered{canonical.second, canonical.first};
+  EXPECT_FALSE(verify_evidence(chain, fixture.validators(), reordered));
+  const ConflictingPrePrepareEvidence same_block{canonical.first, canonical.first};
+  EXPECT_FALSE(verify_evidence(chain, fixture.validators(), same_block));
+  ConflictingPrePrepareEvidence other_height = canonical;
+  other_height.second = fixture.pre_prepare(fixture.block(2, 0, leader, {}, 2), 0, leader);
+  EXPECT_FALSE(verify_evidence(chain, fixture.validators(), other_height));
+  ConflictingPrePrepareEvidence forged = canonical;
+  forged.second.signature = forged.first.signature;
+  EXPECT_FALSE(verify_evidence(chain, fixture.validators(), forged));
+}
+
 TEST(Evidence, EvidenceThatProvesNothingIsRefused) {
   ReplicaFixture fixture;
   const Hash256 chain = fixture.config().chain_id;

@@ -1,7 +1,8 @@
 // Seeded runs of small clusters under random message loss, crashes and
 // restarts: safety (agreement, no honest double signing) must hold in every
 // run, and once the faults stop, every live replica must make progress. A
-// failure prints the seed; rerun it with AETHEL_CONSENSUS_SEED=<seed>.
+// failure prints the seed; rerun it with AETHEL_CONSENSUS_SEED=<seed>, or run more
+// seeds with AETHEL_CONSENSUS_SEED_COUNT=<n>.
 // (The simulator runs many more seeds at scale; these keep the replica's own
 // suite honest about faults.)
 #include <gtest/gtest.h>
@@ -81,7 +82,11 @@ TEST(RandomizedCluster, SafeUnderLossCrashesAndRestartsAndLiveAfterHealing) {
   if (const char* chosen = std::getenv("AETHEL_CONSENSUS_SEED")) {
     seeds.push_back(std::strtoull(chosen, nullptr, 10));
   } else {
-    for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) seeds.push_back(seed);
+    std::uint64_t count = kSeeds;
+    if (const char* many = std::getenv("AETHEL_CONSENSUS_SEED_COUNT")) {
+      count = std::strtoull(many, nullptr, 10);
+    }
+    for (std::uint64_t seed = 1; seed <= count; ++seed) seeds.push_back(seed);
   }
   for (const std::uint64_t seed : seeds) {
     for (VotePattern pattern : {VotePattern::kAllToAll, VotePattern::kCollector}) {

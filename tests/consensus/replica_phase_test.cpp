@@ -104,11 +104,16 @@ std::vector<PrePrepareCase> pre_prepare_cases() {
          return f.receive(f.pre_prepare(orphan, 0, f.leader0()));
        },
        Refusal::kInvalidBlock, 0},
-      {"a proposal for a later view waits without a refusal",
+      {"a proposal for the next view waits without a refusal",
        [](F& f) {
-         return f.receive(f.pre_prepare(f.block(1, 3, f.leader(View(3))), 3, f.leader(View(3))));
+         return f.receive(f.pre_prepare(f.block(1, 1, f.leader(View(1))), 1, f.leader(View(1))));
        },
        std::nullopt, 0},
+      {"a proposal for a view two ahead is not held",
+       [](F& f) {
+         return f.receive(f.pre_prepare(f.block(1, 2, f.leader(View(2))), 2, f.leader(View(2))));
+       },
+       Refusal::kFutureViewBufferFull, 0},
   };
 }
 
@@ -239,6 +244,30 @@ std::vector<VoteCase> prepare_cases() {
        },
        false, std::nullopt, false},
   };
+}
+
+// A leader that signs two different blocks for one height is reported with
+// both PRE-PREPAREs, once; a forged second one accuses nobody.
+TEST(PrePreparePhase, ALeadersConflictingPrePreparesAreReported) {
+  ReplicaFixture fixture;
+  const std::size_t leader = fixture.leader0();
+  const PrePrepare first = fixture.pre_prepare(fixture.block(1, 0, leader), 0, leader);
+  PrePrepare forged = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 2), 0, leader);
+  forged.signature = first.signature;
+  fixture.receive(first);
+  EXPECT_TRUE(actions_of<ReportEvidence>(fixture.receive(forged)).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 1u);
+  const PrePrepare second = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 3), 0, leader);
+  const auto reports = actions_of<ReportEvidence>(fixture.receive(second));
+  ASSERT_EQ(reports.size(), 1u);
+  const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&*reports[0].evidence);
+  ASSERT_NE(conflict, nullptr);
+  EXPECT_TRUE(
+      verify_evidence(fixture.config().chain_id, fixture.validators(), *reports[0].evidence));
+  EXPECT_EQ(offender(*reports[0].evidence), ValidatorIndex(leader));
+  const PrePrepare third = fixture.pre_prepare(fixture.block(1, 0, leader, {}, 4), 0, leader);
+  EXPECT_TRUE(actions_of<ReportEvidence>(fixture.receive(third)).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kConflictingPrePrepare), 2u);
 }
 
 TEST(PreparePhase, Table) {
@@ -419,6 +448,24 @@ TEST(CollectorPattern, CertificatesBelowQuorumOrForgedAreRefused) {
   fixture.receive(fixture.certificate_message(unordered, leader));
   EXPECT_EQ(fixture.refused(Refusal::kInvalidCertificate), 2u);
   EXPECT_FALSE(fixture.replica().persistent_state().last_commit.has_value());
+}
+
+// A forged certificate is checked once: sent again, it is refused without
+// verifying its signatures again.
+TEST(CollectorPattern, AForgedCertificateIsNotVerifiedTwice) {
+  FixtureOptions options;
+  options.pattern = VotePattern::kCollector;
+  ReplicaFixture fixture(options);
+  const auto signers = fixture.others(fixture.self(), fixture.self());
+  auto forged = std::make_shared<Certificate>(*fixture.certificate(
+      VotePhase::kCommit, 0, 1, crypto::sha256("block"), {signers[0], signers[1], signers[2]}));
+  forged->signatures[2].signature = forged->signatures[0].signature;
+  fixture.receive(fixture.certificate_message(forged, signers[0]));
+  const std::uint64_t verified_once = fixture.replica().stats().signatures_verified;
+  EXPECT_GT(verified_once, 0u);
+  fixture.receive(fixture.certificate_message(forged, signers[1]));
+  EXPECT_EQ(fixture.replica().stats().signatures_verified, verified_once);
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 2u);
 }
 
 TEST(CollectorPattern, VotesSentToANonCollectorAreRefused) {

@@ -76,8 +76,11 @@ TEST(Recovery, PersistedStateRoundTripsThroughItsEncoding) {
   fixture.receive(fixture.vote(VotePhase::kPrepare, 0, 1, digest, voters[0]));
   fixture.receive(fixture.vote(VotePhase::kPrepare, 0, 1, digest, voters[1]));
   fixture.step(TimerFired{TimerKind::kView});
-  ASSERT_TRUE(fixture.last_persisted());
-  const PersistentState& state = *fixture.last_persisted();
+  // A copy of the pointer: restoring below persists again, replacing the
+  // fixture's.
+  const PersistentStatePtr persisted = fixture.last_persisted();
+  ASSERT_TRUE(persisted);
+  const PersistentState& state = *persisted;
   EXPECT_EQ(state.view, View(1));
   EXPECT_EQ(state.last_view_change, View(1));
   ASSERT_EQ(state.prepared.size(), 1u);
@@ -230,6 +233,105 @@ TEST(Checkpoint, SyncedBlockIsDeliveredOnlyAfterLocalVerification) {
   const Actions verified = fixture.step(BlockVerified{digest, false, 0, "false"});
   EXPECT_TRUE(actions_of<DeliverBlock>(verified).empty());
   EXPECT_EQ(fixture.replica().committed_height(), Height(0));
+}
+
+// A validator signing ever higher checkpoints beyond the window leaves one
+// entry behind, not one per checkpoint.
+TEST(Checkpoint, FarCheckpointVotesOfOneValidatorHoldOneEntry) {
+  ReplicaFixture fixture;
+  const std::size_t voter = fixture.others(fixture.self(), fixture.self())[0];
+  const std::uint64_t interval = fixture.config().checkpoint_interval;
+  const std::uint64_t beyond = fixture.config().watermark_window + interval;
+  for (std::uint64_t i = 0; i < 50; ++i) {
+    const std::uint64_t height = beyond + i * interval;
+    fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height,
+                                 crypto::sha256("state " + std::to_string(i)), voter));
+  }
+  const HeldItems held = fixture.replica().held_items();
+  EXPECT_EQ(held.far_checkpoint_votes, 1u);
+  EXPECT_EQ(held.far_checkpoint_tallies, 1u);
+}
+
+// Two different state digests signed for one checkpoint beyond the window
+// are reported as an equivocation (once), not dropped.
+TEST(Checkpoint, ConflictingFarCheckpointVotesAreReported) {
+  ReplicaFixture fixture;
+  const std::size_t voter = fixture.others(fixture.self(), fixture.self())[0];
+  const std::uint64_t height =
+      fixture.config().watermark_window + fixture.config().checkpoint_interval;
+  fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height, crypto::sha256("a"), voter));
+  const auto reports = actions_of<ReportEvidence>(
+      fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height, crypto::sha256("b"), voter)));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<EquivocationEvidence>(*reports[0].evidence));
+  EXPECT_TRUE(
+      verify_evidence(fixture.config().chain_id, fixture.validators(), *reports[0].evidence));
+  EXPECT_TRUE(
+      actions_of<ReportEvidence>(fixture.receive(fixture.vote(VotePhase::kCheckpoint, 0, height,
+                                                              crypto::sha256("c"), voter)))
+          .empty());
+}
+
+// A commit certificate already held decides which block is final at its
+// height: a synced block with another digest is refused, whatever
+// "certificate" comes with it, and the real block still gets delivered.
+TEST(Checkpoint, SyncedBlockMustMatchTheCommitCertificateAlreadyHeld) {
+  for (VotePattern pattern : {VotePattern::kAllToAll, VotePattern::kCollector}) {
+    SCOPED_TRACE(vote_pattern_name(pattern));
+    FixtureOptions options;
+    options.pattern = pattern;
+    ReplicaFixture fixture(options);
+    const BlockPtr real = fixture.propose_and_verify(1);
+    const Hash256 real_digest = block_digest(*real);
+    fixture.step(TimerFired{});  // the view changes: the slot goes, the verification stays
+    const auto signers = fixture.others(fixture.self(), 99);
+    const CertificatePtr real_certificate =
+        fixture.certificate(VotePhase::kCommit, 0, 1, real_digest, signers);
+    Actions actions = fixture.receive(fixture.certificate_message(real_certificate, signers[0]));
+    ASSERT_EQ(actions_of<SyncNeeded>(actions).size(), 1u);
+    const BlockPtr decoy = fixture.block(1, 0, fixture.leader0(), {}, 1, /*salt=*/777);
+    auto unsigned_certificate = std::make_shared<Certificate>();
+    unsigned_certificate->phase = VotePhase::kCommit;
+    unsigned_certificate->height = Height(1);
+    unsigned_certificate->digest = block_digest(*decoy);
+    actions = fixture.step(SyncedBlock{decoy, unsigned_certificate});
+    EXPECT_TRUE(actions_of<DeliverBlock>(actions).empty());
+    EXPECT_TRUE(actions_of<VerifyBlock>(actions).empty());
+    EXPECT_EQ(fixture.refused(Refusal::kInvalidBlock), 1u);
+    actions = fixture.step(SyncedBlock{real, real_certificate});
+    const auto delivered = actions_of<DeliverBlock>(actions);
+    ASSERT_EQ(delivered.size(), 1u);
+    EXPECT_EQ(block_digest(*delivered[0].block), real_digest);
+    EXPECT_EQ(delivered[0].commit_certificate->digest, real_digest);
+  }
+}
+
+// A decoy offered before anything was verified must not take the height's
+// place: the real block, synced afterwards, is verified and delivered.
+TEST(Checkpoint, SyncedDecoyDoesNotBlockTheRealBlock) {
+  ReplicaFixture fixture;
+  const auto signers = fixture.others(fixture.self(), 99);
+  const BlockPtr real = fixture.block(1, 0, fixture.leader0());
+  const Hash256 real_digest = block_digest(*real);
+  const CertificatePtr real_certificate =
+      fixture.certificate(VotePhase::kCommit, 0, 1, real_digest, signers);
+  fixture.receive(fixture.certificate_message(real_certificate, signers[0]));
+  const BlockPtr decoy = fixture.block(1, 0, fixture.leader0(), {}, 1, /*salt=*/777);
+  auto unsigned_certificate = std::make_shared<Certificate>();
+  unsigned_certificate->phase = VotePhase::kCommit;
+  unsigned_certificate->height = Height(1);
+  unsigned_certificate->digest = block_digest(*decoy);
+  Actions actions = fixture.step(SyncedBlock{decoy, unsigned_certificate});
+  for (const VerifyBlock& request : actions_of<VerifyBlock>(actions)) {
+    fixture.step(BlockVerified{block_digest(*request.block), true, std::nullopt, ""});
+  }
+  actions = fixture.step(SyncedBlock{real, real_certificate});
+  const auto requests = actions_of<VerifyBlock>(actions);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(block_digest(*requests[0].block), real_digest);
+  actions = fixture.step(BlockVerified{real_digest, true, std::nullopt, ""});
+  ASSERT_EQ(actions_of<DeliverBlock>(actions).size(), 1u);
+  EXPECT_EQ(fixture.replica().committed_height(), Height(1));
 }
 
 // ---------------------------------------------------------------------------

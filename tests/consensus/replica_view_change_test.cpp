@@ -341,9 +341,59 @@ TEST(ViewChange, MessagesForALaterViewWaitInABoundedBuffer) {
   const Hash256 digest = crypto::sha256("some block");
   const std::size_t voter = fixture.others(fixture.self(), fixture.self())[0];
   for (std::uint64_t height = 1; height <= 3; ++height) {
-    fixture.receive(fixture.vote(VotePhase::kPrepare, 4, height, digest, voter));
+    fixture.receive(fixture.vote(VotePhase::kPrepare, 1, height, digest, voter));
   }
   EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 1u);
+}
+
+// Unsigned messages, and messages for views far ahead, are never held, so
+// they cannot crowd out the honest messages of the view being entered.
+TEST(ViewChange, OnlyAuthenticMessagesForTheNextViewAreHeld) {
+  ReplicaFixture fixture(follower_options());
+  const std::size_t leader1 = fixture.leader(View(1));
+  const auto others = fixture.others(fixture.self(), leader1);
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    Vote far;  // no signature at all
+    far.phase = VotePhase::kPrepare;
+    far.view = View(~0ULL - i);
+    far.height = Height(1);
+    far.voter = ValidatorIndex(others[0]);
+    fixture.receive(far);
+    Vote near = far;
+    near.view = View(1);
+    near.height = Height(1 + i % 16);
+    near.voter = ValidatorIndex(i % 4);
+    fixture.receive(near);
+  }
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 64u);
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 64u);
+  fixture.step(TimerFired{TimerKind::kView});
+  const BlockPtr block = fixture.block(1, 1, leader1);
+  fixture.receive(fixture.pre_prepare(block, 1, leader1));
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 64u);
+  const Actions actions = fixture.receive(
+      new_view(fixture, 1,
+               {view_change(fixture, leader1, 1), view_change(fixture, others[0], 1),
+                view_change(fixture, fixture.self(), 1)}));
+  const auto requests = actions_of<VerifyBlock>(actions);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(block_digest(*requests[0].block), block_digest(*block));
+}
+
+// One validator gets a share of the buffer by its stake (here a quarter of
+// 64 messages), not all of it; a message held already is not held twice.
+TEST(ViewChange, TheBufferForTheNextViewIsSharedByStakeAndDeduplicated) {
+  ReplicaFixture fixture(follower_options());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  const Hash256 digest = crypto::sha256("some block");
+  for (std::uint64_t height = 1; height <= 16; ++height) {
+    fixture.receive(fixture.vote(VotePhase::kPrepare, 1, height, digest, others[0]));
+  }
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 2u);
+  fixture.receive(fixture.vote(VotePhase::kPrepare, 1, 1, digest, others[1]));
+  fixture.receive(fixture.vote(VotePhase::kPrepare, 1, 1, digest, others[1]));
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), 2u);
+  EXPECT_EQ(fixture.refused(Refusal::kDuplicate), 1u);
 }
 
 TEST(ViewChange, VotesThatArriveBeforeTheNewViewCountAfterIt) {
@@ -366,6 +416,14 @@ TEST(ViewChange, VotesThatArriveBeforeTheNewViewCountAfterIt) {
   EXPECT_EQ(votes_sent(actions, VotePhase::kCommit).size(), 1u);
 }
 
+// The others' VIEW-CHANGEs for the replica's current view: with its own, a
+// quorum, so its timer may move it on.
+void hold_view_change_quorum(ReplicaFixture& f) {
+  const std::uint64_t current = f.replica().view().value();
+  const auto others = f.others(f.self(), f.leader(View(current)));
+  for (std::size_t i = 0; i < 2; ++i) f.receive(view_change(f, others[i], current));
+}
+
 TEST(ViewChange, TimeoutDoublesPerFailedViewAndIsCapped) {
   ReplicaFixture fixture(follower_options());
   const std::uint64_t base = fixture.replica().view_timeout_ms();
@@ -378,6 +436,7 @@ TEST(ViewChange, TimeoutDoublesPerFailedViewAndIsCapped) {
     const auto timers = actions_of<StartTimer>(actions);
     ASSERT_FALSE(timers.empty());
     EXPECT_EQ(timers.back().duration_ms, expected);
+    hold_view_change_quorum(fixture);
   }
   EXPECT_EQ(fixture.replica().view_timeout_ms(), fixture.config().timeout_max_ms);
 }
@@ -391,7 +450,10 @@ namespace {
 TEST(ViewChange, PatienceBeyondTheTimerCapResendsTheViewChangeInsteadOfLeaving) {
   ReplicaFixture fixture(follower_options());
   // Timeouts: 1 s doubling to the 120 s cap after 7 failed views.
-  for (int failed = 1; failed <= 7; ++failed) fixture.step(TimerFired{TimerKind::kView});
+  for (int failed = 1; failed <= 7; ++failed) {
+    fixture.step(TimerFired{TimerKind::kView});
+    hold_view_change_quorum(fixture);
+  }
   ASSERT_EQ(fixture.replica().view(), View(7));
   EXPECT_EQ(fixture.replica().view_timeout_ms(), fixture.config().timeout_max_ms);
   // Patience in view 7 is 128 s: two timers of at most 120 s. The first
@@ -403,12 +465,29 @@ TEST(ViewChange, PatienceBeyondTheTimerCapResendsTheViewChangeInsteadOfLeaving) 
   EXPECT_EQ(resent[0].signed_summary.summary.new_view, View(7));
   fixture.step(TimerFired{TimerKind::kView});
   EXPECT_EQ(fixture.replica().view(), View(8));
+  hold_view_change_quorum(fixture);
   // In view 8 the patience is 256 s: three timers.
   fixture.step(TimerFired{TimerKind::kView});
   fixture.step(TimerFired{TimerKind::kView});
   EXPECT_EQ(fixture.replica().view(), View(8));
   fixture.step(TimerFired{TimerKind::kView});
   EXPECT_EQ(fixture.replica().view(), View(9));
+}
+
+// However many views failed, a replica gives up on a view after at most 16
+// timers of timeout_max_ms (sending its VIEW-CHANGE again after each).
+TEST(ViewChange, PatienceIsCappedAtSixteenLongestTimers) {
+  ReplicaFixture fixture(follower_options());
+  for (int failed = 1; failed <= 30; ++failed) {
+    const std::uint64_t before = fixture.replica().view().value();
+    int timers = 0;
+    while (fixture.replica().view().value() == before) {
+      fixture.step(TimerFired{TimerKind::kView});
+      ++timers;
+      ASSERT_LE(timers, 16) << "view " << before;
+    }
+    hold_view_change_quorum(fixture);
+  }
 }
 
 TEST(ViewChange, TheNewLeaderSendsItsNewViewAgainToAReplicaThatMissedIt) {
@@ -428,6 +507,129 @@ TEST(ViewChange, TheNewLeaderSendsItsNewViewAgainToAReplicaThatMissedIt) {
   ASSERT_EQ(sends.size(), 1u);
   EXPECT_EQ(sends[0].to.value(), others[0]);
   EXPECT_TRUE(std::holds_alternative<NewView>(*sends[0].message));
+}
+
+// PBFT: a replica whose VIEW-CHANGE nobody joins stays one view ahead,
+// sending it again every timeout, instead of racing through views alone.
+TEST(ViewChange, ALoneReplicaWaitsOneViewAheadUntilAQuorumAsks) {
+  ReplicaFixture fixture(follower_options());
+  fixture.step(TimerFired{TimerKind::kView});
+  ASSERT_EQ(fixture.replica().view(), View(1));
+  for (int i = 0; i < 5; ++i) {
+    const Actions actions = fixture.step(TimerFired{TimerKind::kView});
+    const auto resent = sent<ViewChange>(actions);
+    ASSERT_EQ(resent.size(), 1u);
+    EXPECT_EQ(resent[0].signed_summary.summary.new_view, View(1));
+    EXPECT_EQ(actions_of<StartTimer>(actions).size(), 1u);
+  }
+  EXPECT_EQ(fixture.replica().view(), View(1));
+  EXPECT_TRUE(fixture.replica().in_view_change());
+}
+
+// VIEW-CHANGEs for different later views count together toward the weak
+// quorum; the replica joins the smallest of those views.
+TEST(ViewChange, ViewChangesForDifferentLaterViewsCountTogether) {
+  ReplicaFixture fixture(follower_options());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 5));
+  EXPECT_EQ(fixture.replica().view(), View(0));
+  fixture.receive(view_change(fixture, others[1], 3));
+  EXPECT_EQ(fixture.replica().view(), View(3));
+  EXPECT_TRUE(fixture.replica().in_view_change());
+}
+
+// A forged VIEW-CHANGE (a sender index and no valid signature) costs the
+// leader no NEW-VIEW; a real one gets it again once, not on every copy.
+TEST(ViewChange, TheNewViewIsSentAgainOnlyOnceAndOnlyForASignedViewChange) {
+  ReplicaFixture probe;
+  FixtureOptions options;
+  options.self = probe.leader(View(1));
+  if (*options.self == probe.leader0()) GTEST_SKIP() << "views 0 and 1 share a leader";
+  ReplicaFixture fixture(options);
+  fixture.step(TimerFired{TimerKind::kView});
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 1));
+  ASSERT_EQ(sent<NewView>(fixture.receive(view_change(fixture, others[1], 1))).size(), 1u);
+  ViewChange forged = view_change(fixture, others[2], 1);
+  forged.signed_summary.signature = view_change(fixture, others[0], 1).signed_summary.signature;
+  EXPECT_TRUE(actions_of<Send>(fixture.receive(forged)).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kBadSignature), 1u);
+  EXPECT_EQ(actions_of<Send>(fixture.receive(view_change(fixture, others[0], 1))).size(), 1u);
+  EXPECT_TRUE(actions_of<Send>(fixture.receive(view_change(fixture, others[0], 1))).empty());
+  EXPECT_EQ(fixture.refused(Refusal::kDuplicate), 1u);
+}
+
+// VIEW-CHANGEs asking for a view far ahead (here the last view number,
+// whose successor does not exist) are refused, not joined.
+TEST(ViewChange, AViewChangeFarAheadIsNotJoined) {
+  ReplicaFixture fixture(follower_options());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  const std::uint64_t last_view = ~0ULL;
+  fixture.receive(view_change(fixture, others[0], last_view));
+  fixture.receive(view_change(fixture, others[1], last_view));
+  EXPECT_EQ(fixture.replica().view(), View(0));
+  EXPECT_FALSE(fixture.replica().in_view_change());
+  EXPECT_EQ(fixture.refused(Refusal::kInvalidViewChange), 2u);
+  // Timeouts still move it on normally.
+  fixture.step(TimerFired{TimerKind::kView});
+  EXPECT_EQ(fixture.replica().view(), View(1));
+}
+
+// A replica restored at the last view number has no next view: its timer
+// keeps it there, resending its VIEW-CHANGE, instead of aborting.
+TEST(ViewChange, TheLastViewNumberIsKeptNotOverflowed) {
+  FixtureOptions options = follower_options();
+  options.restored.view = View(~0ULL);
+  options.restored.last_view_change = View(~0ULL);
+  ReplicaFixture fixture(options);
+  for (int i = 0; i < 3; ++i) {
+    const Actions actions = fixture.step(TimerFired{TimerKind::kView});
+    EXPECT_FALSE(actions_of<StartTimer>(actions).empty());
+  }
+  EXPECT_EQ(fixture.replica().view(), View(~0ULL));
+}
+
+// The new leader crashes after sending its VIEW-CHANGE and before its
+// NEW-VIEW: restarted, it resumes the view change, so the others'
+// VIEW-CHANGEs for its view still make it send the NEW-VIEW.
+TEST(ViewChange, ARestartedNewLeaderStillSendsItsNewView) {
+  ReplicaFixture probe;
+  FixtureOptions options;
+  options.self = probe.leader(View(1));
+  if (*options.self == probe.leader0()) GTEST_SKIP() << "views 0 and 1 share a leader";
+  ReplicaFixture fixture(options);
+  fixture.step(TimerFired{TimerKind::kView});
+  ASSERT_TRUE(fixture.replica().in_view_change());
+  const PersistentStatePtr persisted = fixture.last_persisted();
+  ASSERT_NE(persisted, nullptr);
+  fixture.build(*persisted);
+  EXPECT_EQ(fixture.replica().view(), View(1));
+  EXPECT_TRUE(fixture.replica().in_view_change());
+  const auto others = fixture.others(fixture.self(), fixture.self());
+  fixture.receive(view_change(fixture, others[0], 1));
+  const Actions actions = fixture.receive(view_change(fixture, others[1], 1));
+  EXPECT_EQ(sent<NewView>(actions).size(), 1u);
+  EXPECT_FALSE(fixture.replica().in_view_change());
+}
+
+// A replica restarted in the middle of a view change sends its VIEW-CHANGE
+// again and votes in the view only after that view's NEW-VIEW.
+TEST(ViewChange, AReplicaRestartedInAViewChangeWaitsForTheNewView) {
+  ReplicaFixture fixture(follower_options());
+  fixture.step(TimerFired{TimerKind::kView});
+  fixture.build(*fixture.last_persisted());
+  EXPECT_TRUE(fixture.replica().in_view_change());
+  const std::size_t leader1 = fixture.leader(View(1));
+  const auto others = fixture.others(fixture.self(), leader1);
+  const BlockPtr block = fixture.block(1, 1, leader1);
+  Actions actions = fixture.receive(fixture.pre_prepare(block, 1, leader1));
+  EXPECT_TRUE(actions_of<VerifyBlock>(actions).empty());
+  actions = fixture.receive(
+      new_view(fixture, 1,
+               {view_change(fixture, leader1, 1), view_change(fixture, others[0], 1),
+                view_change(fixture, fixture.self(), 1)}));
+  EXPECT_FALSE(fixture.replica().in_view_change());
+  EXPECT_EQ(actions_of<VerifyBlock>(actions).size(), 1u);
 }
 
 }  // namespace

@@ -90,7 +90,8 @@ std::vector<Scenario> scenarios() {
   all.push_back({"stake_without_quorum_halts",
                  "Stakes 400/300/200/100: with the 400 validator down, three of four "
                  "validators hold 600 of 1000 stake, below the quorum of 667. Nothing "
-                 "commits; timeouts double from view to view.",
+                 "commits; without a quorum of VIEW-CHANGEs for view 1 nobody moves "
+                 "past it: each sends its VIEW-CHANGE again every timeout.",
                  [](Cluster& c) {
                    c.crash(0);
                    c.start();
