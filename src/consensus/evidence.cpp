@@ -3,8 +3,8 @@
 #include <array>
 #include <string>
 
-#include "consensus/decode_util.h"
 #include "core/assert.h"
+#include "core/try.h"
 
 namespace aethel::consensus {
 namespace {
@@ -52,7 +52,7 @@ Result<void> verify_conflicting_pre_prepares(const Hash256& chain_id,
   if (!(block_digest(*evidence.first.block) < block_digest(*evidence.second.block))) {
     return fail(ErrorCode::kNonCanonical, "evidence: PRE-PREPAREs are not ordered by digest");
   }
-  CONSENSUS_TRY(verify_pre_prepare_signature(chain_id, validators, evidence.first));
+  AETHEL_TRY(verify_pre_prepare_signature(chain_id, validators, evidence.first));
   return verify_pre_prepare_signature(chain_id, validators, evidence.second);
 }
 
@@ -83,7 +83,7 @@ Result<void> verify_equivocation(const Hash256& chain_id, const ValidatorSet& va
   if (!(evidence.first.digest < evidence.second.digest)) {
     return fail(ErrorCode::kNonCanonical, "evidence: votes are not ordered by digest");
   }
-  CONSENSUS_TRY(verify_vote_signature(chain_id, validators, evidence.first));
+  AETHEL_TRY(verify_vote_signature(chain_id, validators, evidence.first));
   return verify_vote_signature(chain_id, validators, evidence.second);
 }
 
@@ -152,22 +152,22 @@ Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits) {
     constexpr std::array<std::uint8_t, 3> kTags = {kEquivocationTag, kFalseClaimTag,
                                                    kConflictingPrePrepareTag};
     EnvelopeHeader header;
-    CONSENSUS_TRY_ASSIGN(header, decoder.read_envelope(kVersions, kTags));
+    AETHEL_TRY_ASSIGN(header, decoder.read_envelope(kVersions, kTags));
     if (header.type_tag == kEquivocationTag) {
       EquivocationEvidence evidence;
-      CONSENSUS_TRY_ASSIGN(evidence.first, decode_vote(decoder));
-      CONSENSUS_TRY_ASSIGN(evidence.second, decode_vote(decoder));
+      AETHEL_TRY_ASSIGN(evidence.first, decode_vote(decoder));
+      AETHEL_TRY_ASSIGN(evidence.second, decode_vote(decoder));
       return Evidence(evidence);
     }
     if (header.type_tag == kConflictingPrePrepareTag) {
       ConflictingPrePrepareEvidence evidence;
-      CONSENSUS_TRY_ASSIGN(evidence.first, decode_pre_prepare(decoder, limits));
-      CONSENSUS_TRY_ASSIGN(evidence.second, decode_pre_prepare(decoder, limits));
+      AETHEL_TRY_ASSIGN(evidence.first, decode_pre_prepare(decoder, limits));
+      AETHEL_TRY_ASSIGN(evidence.second, decode_pre_prepare(decoder, limits));
       return Evidence(std::move(evidence));
     }
     FalseClaimEvidence evidence;
-    CONSENSUS_TRY_ASSIGN(evidence.pre_prepare, decode_pre_prepare(decoder, limits));
-    CONSENSUS_TRY_ASSIGN(evidence.claim_index, decoder.read_u32("evidence.claim_index"));
+    AETHEL_TRY_ASSIGN(evidence.pre_prepare, decode_pre_prepare(decoder, limits));
+    AETHEL_TRY_ASSIGN(evidence.claim_index, decoder.read_u32("evidence.claim_index"));
     return Evidence(std::move(evidence));
   });
 }

@@ -4,8 +4,8 @@
 #include <map>
 #include <string>
 
-#include "consensus/decode_util.h"
 #include "core/assert.h"
+#include "core/try.h"
 #include "crypto/sha256.h"
 
 namespace aethel::consensus {
@@ -29,7 +29,7 @@ std::string at_offset(const Decoder& decoder) {
 
 Result<VotePhase> decode_phase(Decoder& decoder, std::string_view field) {
   std::uint8_t byte = 0;
-  CONSENSUS_TRY_ASSIGN(byte, decoder.read_u8(field));
+  AETHEL_TRY_ASSIGN(byte, decoder.read_u8(field));
   if (byte > static_cast<std::uint8_t>(VotePhase::kCheckpoint)) {
     return fail(ErrorCode::kBadTag, std::string(field) + ": unknown vote phase " +
                                         std::to_string(byte) + " at offset " +
@@ -41,10 +41,10 @@ Result<VotePhase> decode_phase(Decoder& decoder, std::string_view field) {
 Result<CertificateSignature> decode_certificate_signature(Decoder& decoder) {
   CertificateSignature entry;
   std::uint32_t signer = 0;
-  CONSENSUS_TRY_ASSIGN(signer, decoder.read_u32("certificate.signer"));
+  AETHEL_TRY_ASSIGN(signer, decoder.read_u32("certificate.signer"));
   entry.signer = ValidatorIndex(signer);
-  CONSENSUS_TRY_ASSIGN(entry.signature,
-                       decoder.read_fixed<crypto::Signature>("certificate.signature"));
+  AETHEL_TRY_ASSIGN(entry.signature,
+                    decoder.read_fixed<crypto::Signature>("certificate.signature"));
   return entry;
 }
 
@@ -61,12 +61,12 @@ void encode_vote(Encoder& encoder, const Vote& vote) {
 
 Result<Vote> decode_vote(Decoder& decoder) {
   Vote vote;
-  CONSENSUS_TRY_ASSIGN(vote.phase, decode_phase(decoder, "vote.phase"));
-  CONSENSUS_TRY_ASSIGN(vote.view, decoder.read_strong<View>("vote.view"));
-  CONSENSUS_TRY_ASSIGN(vote.height, decoder.read_strong<Height>("vote.height"));
-  CONSENSUS_TRY_ASSIGN(vote.digest, decoder.read_fixed<Hash256>("vote.digest"));
-  CONSENSUS_TRY_ASSIGN(vote.voter, decoder.read_strong<ValidatorIndex>("vote.voter"));
-  CONSENSUS_TRY_ASSIGN(vote.signature, decoder.read_fixed<crypto::Signature>("vote.signature"));
+  AETHEL_TRY_ASSIGN(vote.phase, decode_phase(decoder, "vote.phase"));
+  AETHEL_TRY_ASSIGN(vote.view, decoder.read_strong<View>("vote.view"));
+  AETHEL_TRY_ASSIGN(vote.height, decoder.read_strong<Height>("vote.height"));
+  AETHEL_TRY_ASSIGN(vote.digest, decoder.read_fixed<Hash256>("vote.digest"));
+  AETHEL_TRY_ASSIGN(vote.voter, decoder.read_strong<ValidatorIndex>("vote.voter"));
+  AETHEL_TRY_ASSIGN(vote.signature, decoder.read_fixed<crypto::Signature>("vote.signature"));
   return vote;
 }
 
@@ -74,13 +74,13 @@ namespace {
 
 Result<BlockPtr> decode_block_ptr(Decoder& decoder, std::size_t max_claims) {
   Block block;
-  CONSENSUS_TRY_ASSIGN(block, decode_block(decoder, max_claims));
+  AETHEL_TRY_ASSIGN(block, decode_block(decoder, max_claims));
   return std::make_shared<const Block>(std::move(block));
 }
 
 Result<CertificatePtr> decode_certificate_ptr(Decoder& decoder, std::size_t max_signatures) {
   Certificate certificate;
-  CONSENSUS_TRY_ASSIGN(certificate, decode_certificate(decoder, max_signatures));
+  AETHEL_TRY_ASSIGN(certificate, decode_certificate(decoder, max_signatures));
   return std::make_shared<const Certificate>(std::move(certificate));
 }
 
@@ -96,22 +96,22 @@ void encode_summary(Encoder& encoder, const ViewChangeSummary& summary) {
 
 Result<PreparedEntry> decode_prepared_entry(Decoder& decoder) {
   PreparedEntry entry;
-  CONSENSUS_TRY_ASSIGN(entry.height, decoder.read_strong<Height>("prepared.height"));
-  CONSENSUS_TRY_ASSIGN(entry.view, decoder.read_strong<View>("prepared.view"));
-  CONSENSUS_TRY_ASSIGN(entry.digest, decoder.read_fixed<Hash256>("prepared.digest"));
+  AETHEL_TRY_ASSIGN(entry.height, decoder.read_strong<Height>("prepared.height"));
+  AETHEL_TRY_ASSIGN(entry.view, decoder.read_strong<View>("prepared.view"));
+  AETHEL_TRY_ASSIGN(entry.digest, decoder.read_fixed<Hash256>("prepared.digest"));
   return entry;
 }
 
 Result<ViewChangeSummary> decode_summary(Decoder& decoder, const DecodeLimits& limits) {
   ViewChangeSummary summary;
-  CONSENSUS_TRY_ASSIGN(summary.new_view, decoder.read_strong<View>("summary.new_view"));
-  CONSENSUS_TRY_ASSIGN(summary.stable_height, decoder.read_strong<Height>("summary.stable_height"));
-  CONSENSUS_TRY_ASSIGN(summary.stable_state_digest,
-                       decoder.read_fixed<Hash256>("summary.stable_state_digest"));
-  CONSENSUS_TRY_ASSIGN(summary.prepared,
-                       decoder.read_vector("summary.prepared", limits.max_prepared_entries,
-                                           kPreparedEntrySize, decode_prepared_entry));
-  CONSENSUS_TRY_ASSIGN(summary.sender, decoder.read_strong<ValidatorIndex>("summary.sender"));
+  AETHEL_TRY_ASSIGN(summary.new_view, decoder.read_strong<View>("summary.new_view"));
+  AETHEL_TRY_ASSIGN(summary.stable_height, decoder.read_strong<Height>("summary.stable_height"));
+  AETHEL_TRY_ASSIGN(summary.stable_state_digest,
+                    decoder.read_fixed<Hash256>("summary.stable_state_digest"));
+  AETHEL_TRY_ASSIGN(summary.prepared,
+                    decoder.read_vector("summary.prepared", limits.max_prepared_entries,
+                                        kPreparedEntrySize, decode_prepared_entry));
+  AETHEL_TRY_ASSIGN(summary.sender, decoder.read_strong<ValidatorIndex>("summary.sender"));
   for (std::size_t i = 0; i < summary.prepared.size(); ++i) {
     const PreparedEntry& entry = summary.prepared[i];
     const bool increasing = i == 0 ? entry.height > summary.stable_height
@@ -133,9 +133,9 @@ void encode_signed_summary(Encoder& encoder, const SignedViewChangeSummary& sign
 Result<SignedViewChangeSummary> decode_signed_summary(Decoder& decoder,
                                                       const DecodeLimits& limits) {
   SignedViewChangeSummary signed_summary;
-  CONSENSUS_TRY_ASSIGN(signed_summary.summary, decode_summary(decoder, limits));
-  CONSENSUS_TRY_ASSIGN(signed_summary.signature,
-                       decoder.read_fixed<crypto::Signature>("summary.signature"));
+  AETHEL_TRY_ASSIGN(signed_summary.summary, decode_summary(decoder, limits));
+  AETHEL_TRY_ASSIGN(signed_summary.signature,
+                    decoder.read_fixed<crypto::Signature>("summary.signature"));
   return signed_summary;
 }
 
@@ -147,7 +147,7 @@ void encode_optional_certificate(Encoder& encoder, const CertificatePtr& certifi
 Result<CertificatePtr> decode_optional_certificate(Decoder& decoder, std::string_view field,
                                                    std::size_t max_signatures) {
   bool present = false;
-  CONSENSUS_TRY_ASSIGN(present, decoder.read_bool(field));
+  AETHEL_TRY_ASSIGN(present, decoder.read_bool(field));
   if (!present) return CertificatePtr();
   return decode_certificate_ptr(decoder, max_signatures);
 }
@@ -162,9 +162,9 @@ void encode_prepared_proof(Encoder& encoder, const PreparedProof& proof) {
 
 Result<PreparedProof> decode_prepared_proof(Decoder& decoder, const DecodeLimits& limits) {
   PreparedProof proof;
-  CONSENSUS_TRY_ASSIGN(proof.block, decode_block_ptr(decoder, limits.max_claims));
-  CONSENSUS_TRY_ASSIGN(proof.prepare_certificate,
-                       decode_certificate_ptr(decoder, limits.max_signatures));
+  AETHEL_TRY_ASSIGN(proof.block, decode_block_ptr(decoder, limits.max_claims));
+  AETHEL_TRY_ASSIGN(proof.prepare_certificate,
+                    decode_certificate_ptr(decoder, limits.max_signatures));
   if (proof.prepare_certificate->phase != VotePhase::kPrepare ||
       proof.prepare_certificate->height != proof.block->height) {
     return fail(ErrorCode::kInvalidArgument,
@@ -207,11 +207,11 @@ void encode_pre_prepare(Encoder& encoder, const PrePrepare& message) {
 
 Result<PrePrepare> decode_pre_prepare(Decoder& decoder, const DecodeLimits& limits) {
   PrePrepare message;
-  CONSENSUS_TRY_ASSIGN(message.view, decoder.read_strong<View>("pre_prepare.view"));
-  CONSENSUS_TRY_ASSIGN(message.leader, decoder.read_strong<ValidatorIndex>("pre_prepare.leader"));
-  CONSENSUS_TRY_ASSIGN(message.signature,
-                       decoder.read_fixed<crypto::Signature>("pre_prepare.signature"));
-  CONSENSUS_TRY_ASSIGN(message.block, decode_block_ptr(decoder, limits.max_claims));
+  AETHEL_TRY_ASSIGN(message.view, decoder.read_strong<View>("pre_prepare.view"));
+  AETHEL_TRY_ASSIGN(message.leader, decoder.read_strong<ValidatorIndex>("pre_prepare.leader"));
+  AETHEL_TRY_ASSIGN(message.signature,
+                    decoder.read_fixed<crypto::Signature>("pre_prepare.signature"));
+  AETHEL_TRY_ASSIGN(message.block, decode_block_ptr(decoder, limits.max_claims));
   return message;
 }
 
@@ -220,36 +220,35 @@ namespace {
 Result<CertificateMessage> decode_certificate_message(Decoder& decoder,
                                                       const DecodeLimits& limits) {
   CertificateMessage message;
-  CONSENSUS_TRY_ASSIGN(message.sender,
-                       decoder.read_strong<ValidatorIndex>("certificate_message.sender"));
-  CONSENSUS_TRY_ASSIGN(message.certificate, decode_certificate_ptr(decoder, limits.max_signatures));
+  AETHEL_TRY_ASSIGN(message.sender,
+                    decoder.read_strong<ValidatorIndex>("certificate_message.sender"));
+  AETHEL_TRY_ASSIGN(message.certificate, decode_certificate_ptr(decoder, limits.max_signatures));
   return message;
 }
 
 Result<ViewChange> decode_view_change(Decoder& decoder, const DecodeLimits& limits) {
   ViewChange message;
-  CONSENSUS_TRY_ASSIGN(message.signed_summary, decode_signed_summary(decoder, limits));
-  CONSENSUS_TRY_ASSIGN(
+  AETHEL_TRY_ASSIGN(message.signed_summary, decode_signed_summary(decoder, limits));
+  AETHEL_TRY_ASSIGN(
       message.stable_checkpoint,
       decode_optional_certificate(decoder, "view_change.stable_checkpoint", limits.max_signatures));
-  CONSENSUS_TRY_ASSIGN(
+  AETHEL_TRY_ASSIGN(
       message.proofs,
       decoder.read_vector("view_change.proofs", limits.max_prepared_entries, kMinBlockSize,
                           [&](Decoder& d) { return decode_prepared_proof(d, limits); }));
-  CONSENSUS_TRY(
-      check_proofs_match(message.signed_summary.summary.prepared, message.proofs, decoder));
+  AETHEL_TRY(check_proofs_match(message.signed_summary.summary.prepared, message.proofs, decoder));
   return message;
 }
 
 Result<NewView> decode_new_view(Decoder& decoder, const DecodeLimits& limits) {
   NewView message;
-  CONSENSUS_TRY_ASSIGN(message.view, decoder.read_strong<View>("new_view.view"));
-  CONSENSUS_TRY_ASSIGN(message.leader, decoder.read_strong<ValidatorIndex>("new_view.leader"));
-  CONSENSUS_TRY_ASSIGN(message.view_changes,
-                       decoder.read_vector("new_view.view_changes", limits.max_view_changes,
-                                           kSummaryFixedSize + kSignatureSize, [&](Decoder& d) {
-                                             return decode_signed_summary(d, limits);
-                                           }));
+  AETHEL_TRY_ASSIGN(message.view, decoder.read_strong<View>("new_view.view"));
+  AETHEL_TRY_ASSIGN(message.leader, decoder.read_strong<ValidatorIndex>("new_view.leader"));
+  AETHEL_TRY_ASSIGN(message.view_changes,
+                    decoder.read_vector("new_view.view_changes", limits.max_view_changes,
+                                        kSummaryFixedSize + kSignatureSize, [&](Decoder& d) {
+                                          return decode_signed_summary(d, limits);
+                                        }));
   for (std::size_t i = 1; i < message.view_changes.size(); ++i) {
     if (message.view_changes[i].summary.sender <= message.view_changes[i - 1].summary.sender) {
       return fail(ErrorCode::kNonCanonical, "new_view.view_changes[" + std::to_string(i) +
@@ -257,15 +256,14 @@ Result<NewView> decode_new_view(Decoder& decoder, const DecodeLimits& limits) {
                                                 at_offset(decoder));
     }
   }
-  CONSENSUS_TRY_ASSIGN(
+  AETHEL_TRY_ASSIGN(
       message.stable_checkpoint,
       decode_optional_certificate(decoder, "new_view.stable_checkpoint", limits.max_signatures));
-  CONSENSUS_TRY_ASSIGN(
+  AETHEL_TRY_ASSIGN(
       message.reproposals,
       decoder.read_vector("new_view.reproposals", limits.max_prepared_entries, kMinBlockSize,
                           [&](Decoder& d) { return decode_prepared_proof(d, limits); }));
-  CONSENSUS_TRY_ASSIGN(message.signature,
-                       decoder.read_fixed<crypto::Signature>("new_view.signature"));
+  AETHEL_TRY_ASSIGN(message.signature, decoder.read_fixed<crypto::Signature>("new_view.signature"));
   return message;
 }
 
@@ -397,13 +395,13 @@ void encode_certificate(Encoder& encoder, const Certificate& certificate) {
 
 Result<Certificate> decode_certificate(Decoder& decoder, std::size_t max_signatures) {
   Certificate certificate;
-  CONSENSUS_TRY_ASSIGN(certificate.phase, decode_phase(decoder, "certificate.phase"));
-  CONSENSUS_TRY_ASSIGN(certificate.view, decoder.read_strong<View>("certificate.view"));
-  CONSENSUS_TRY_ASSIGN(certificate.height, decoder.read_strong<Height>("certificate.height"));
-  CONSENSUS_TRY_ASSIGN(certificate.digest, decoder.read_fixed<Hash256>("certificate.digest"));
-  CONSENSUS_TRY_ASSIGN(certificate.signatures,
-                       decoder.read_vector("certificate.signatures", max_signatures,
-                                           kCertificateEntrySize, decode_certificate_signature));
+  AETHEL_TRY_ASSIGN(certificate.phase, decode_phase(decoder, "certificate.phase"));
+  AETHEL_TRY_ASSIGN(certificate.view, decoder.read_strong<View>("certificate.view"));
+  AETHEL_TRY_ASSIGN(certificate.height, decoder.read_strong<Height>("certificate.height"));
+  AETHEL_TRY_ASSIGN(certificate.digest, decoder.read_fixed<Hash256>("certificate.digest"));
+  AETHEL_TRY_ASSIGN(certificate.signatures,
+                    decoder.read_vector("certificate.signatures", max_signatures,
+                                        kCertificateEntrySize, decode_certificate_signature));
   for (std::size_t i = 1; i < certificate.signatures.size(); ++i) {
     if (certificate.signatures[i].signer <= certificate.signatures[i - 1].signer) {
       return fail(ErrorCode::kNonCanonical, "certificate.signatures[" + std::to_string(i) +
@@ -478,31 +476,31 @@ Bytes encode_message(const Message& message) {
 Result<Message> decode_message(ByteView bytes, const DecodeLimits& limits) {
   return decode_whole(bytes, [&](Decoder& decoder) -> Result<Message> {
     EnvelopeHeader header;
-    CONSENSUS_TRY_ASSIGN(header, decoder.read_envelope(kSupportedVersions, kMessageTags));
+    AETHEL_TRY_ASSIGN(header, decoder.read_envelope(kSupportedVersions, kMessageTags));
     switch (static_cast<MessageType>(header.type_tag)) {
       case MessageType::kPrePrepare: {
         PrePrepare m;
-        CONSENSUS_TRY_ASSIGN(m, decode_pre_prepare(decoder, limits));
+        AETHEL_TRY_ASSIGN(m, decode_pre_prepare(decoder, limits));
         return Message(std::move(m));
       }
       case MessageType::kVote: {
         Vote m;
-        CONSENSUS_TRY_ASSIGN(m, decode_vote(decoder));
+        AETHEL_TRY_ASSIGN(m, decode_vote(decoder));
         return Message(m);
       }
       case MessageType::kCertificate: {
         CertificateMessage m;
-        CONSENSUS_TRY_ASSIGN(m, decode_certificate_message(decoder, limits));
+        AETHEL_TRY_ASSIGN(m, decode_certificate_message(decoder, limits));
         return Message(std::move(m));
       }
       case MessageType::kViewChange: {
         ViewChange m;
-        CONSENSUS_TRY_ASSIGN(m, decode_view_change(decoder, limits));
+        AETHEL_TRY_ASSIGN(m, decode_view_change(decoder, limits));
         return Message(std::move(m));
       }
       case MessageType::kNewView: {
         NewView m;
-        CONSENSUS_TRY_ASSIGN(m, decode_new_view(decoder, limits));
+        AETHEL_TRY_ASSIGN(m, decode_new_view(decoder, limits));
         return Message(std::move(m));
       }
     }

@@ -3,7 +3,7 @@
 #include <array>
 #include <string>
 
-#include "consensus/decode_util.h"
+#include "core/try.h"
 
 namespace aethel::consensus {
 namespace {
@@ -19,9 +19,9 @@ void encode_record(Encoder& encoder, const std::optional<SignedRecord>& record) 
 
 Result<SignedRecord> decode_record_value(Decoder& decoder) {
   SignedRecord record;
-  CONSENSUS_TRY_ASSIGN(record.view, decoder.read_strong<View>("record.view"));
-  CONSENSUS_TRY_ASSIGN(record.height, decoder.read_strong<Height>("record.height"));
-  CONSENSUS_TRY_ASSIGN(record.digest, decoder.read_fixed<Hash256>("record.digest"));
+  AETHEL_TRY_ASSIGN(record.view, decoder.read_strong<View>("record.view"));
+  AETHEL_TRY_ASSIGN(record.height, decoder.read_strong<Height>("record.height"));
+  AETHEL_TRY_ASSIGN(record.digest, decoder.read_fixed<Hash256>("record.digest"));
   return record;
 }
 
@@ -47,22 +47,21 @@ Bytes encode_persistent_state(const PersistentState& state) {
 
 Result<PersistentState> decode_persistent_state(ByteView bytes, const DecodeLimits& limits) {
   return decode_whole(bytes, [&](Decoder& decoder) -> Result<PersistentState> {
-    CONSENSUS_TRY(decoder.expect_envelope({kPersistentStateVersion, kPersistentStateTypeTag}));
+    AETHEL_TRY(decoder.expect_envelope({kPersistentStateVersion, kPersistentStateTypeTag}));
     PersistentState state;
-    CONSENSUS_TRY_ASSIGN(state.view, decoder.read_strong<View>("state.view"));
-    CONSENSUS_TRY_ASSIGN(state.last_pre_prepare, decode_record(decoder, "state.last_pre_prepare"));
-    CONSENSUS_TRY_ASSIGN(state.last_prepare, decode_record(decoder, "state.last_prepare"));
-    CONSENSUS_TRY_ASSIGN(state.last_commit, decode_record(decoder, "state.last_commit"));
-    CONSENSUS_TRY_ASSIGN(state.last_view_change,
-                         decoder.read_strong<View>("state.last_view_change"));
+    AETHEL_TRY_ASSIGN(state.view, decoder.read_strong<View>("state.view"));
+    AETHEL_TRY_ASSIGN(state.last_pre_prepare, decode_record(decoder, "state.last_pre_prepare"));
+    AETHEL_TRY_ASSIGN(state.last_prepare, decode_record(decoder, "state.last_prepare"));
+    AETHEL_TRY_ASSIGN(state.last_commit, decode_record(decoder, "state.last_commit"));
+    AETHEL_TRY_ASSIGN(state.last_view_change, decoder.read_strong<View>("state.last_view_change"));
     bool has_checkpoint = false;
-    CONSENSUS_TRY_ASSIGN(has_checkpoint, decoder.read_bool("state.stable_checkpoint"));
+    AETHEL_TRY_ASSIGN(has_checkpoint, decoder.read_bool("state.stable_checkpoint"));
     if (has_checkpoint) {
       Certificate checkpoint;
-      CONSENSUS_TRY_ASSIGN(checkpoint, decode_certificate(decoder, limits.max_signatures));
+      AETHEL_TRY_ASSIGN(checkpoint, decode_certificate(decoder, limits.max_signatures));
       state.stable_checkpoint = std::make_shared<const Certificate>(std::move(checkpoint));
     }
-    CONSENSUS_TRY_ASSIGN(
+    AETHEL_TRY_ASSIGN(
         state.prepared,
         decoder.read_vector("state.prepared", limits.max_prepared_entries, kMinProofSize,
                             [&](Decoder& d) { return decode_prepared_proof(d, limits); }));
