@@ -352,10 +352,25 @@ Result<void> SnapshotImporter::for_each_leaf(const LeafVisitor& visit) const {
 }
 
 Result<VersionInfo> SnapshotImporter::finish(TreeStore& store, ByteView extra) {
+  if (consumed_) {
+    return fail(ErrorCode::kInvalidArgument,
+                "this snapshot's leaves went into an earlier write that failed; fetch the "
+                "chunks again");
+  }
   if (!complete()) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("snapshot import is missing {} of {} chunks",
                             manifest_.chunk_count() - received_, manifest_.chunk_count()));
+  }
+  if (manifest_.version == 0) {
+    return fail(ErrorCode::kInvalidArgument, "version 0 (the empty tree) needs no import");
+  }
+  // Refusals that need no leaves come first, so the importer keeps its
+  // leaves and can finish into another store.
+  if (store.latest_version() != 0) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("a snapshot imports only into an empty store (store is at {})",
+                            store.latest_version()));
   }
   std::vector<LeafUpdate> leaves;
   std::size_t total = 0;
@@ -365,14 +380,9 @@ Result<VersionInfo> SnapshotImporter::finish(TreeStore& store, ByteView extra) {
     std::move(chunk.begin(), chunk.end(), std::back_inserter(leaves));
     chunk.clear();
   }
-  if (manifest_.version == 0) {
-    return fail(ErrorCode::kInvalidArgument, "version 0 (the empty tree) needs no import");
-  }
-  auto info = store.import_version(manifest_.version, std::move(leaves), extra);
-  if (!info) return info;
-  AETHEL_ASSERT_MSG(info->root() == manifest_.root,
-                    "chunks that each verified against the root must rebuild that root");
-  return info;
+  // From here the leaves belong to the write, whatever its outcome.
+  consumed_ = true;
+  return store.import_version(manifest_.version, std::move(leaves), extra, manifest_.root);
 }
 
 }  // namespace aethel::state

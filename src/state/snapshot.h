@@ -85,13 +85,17 @@ class SnapshotImporter {
   // ones; one result per chunk, in order.
   std::vector<Result<std::uint32_t>> add_chunks(std::span<const Bytes> chunks, unsigned threads);
 
-  bool complete() const noexcept { return received_ == manifest_.chunk_count(); }
+  // False again once finish() has handed the leaves to a write.
+  bool complete() const noexcept { return !consumed_ && received_ == manifest_.chunk_count(); }
   std::vector<std::uint32_t> missing_chunks() const;
   // Visits every leaf received so far, in key order.
   Result<void> for_each_leaf(const LeafVisitor& visit) const;
 
   // Writes the snapshot into `store` (which must be empty) at the snapshot's
-  // version, with `extra` as its metadata; checks the root it reproduces.
+  // version, with `extra` as its metadata. The root is checked before the
+  // write (kCorrupt, nothing written). A refusal before the write (store not
+  // empty, chunks missing) keeps the leaves for another try; once a write was
+  // attempted and failed, the leaves are gone and finish() refuses.
   Result<VersionInfo> finish(TreeStore& store, ByteView extra);
 
  private:
@@ -99,6 +103,7 @@ class SnapshotImporter {
   std::vector<std::vector<LeafUpdate>> chunks_;
   std::vector<bool> present_;
   std::uint32_t received_ = 0;
+  bool consumed_ = false;
 };
 
 }  // namespace aethel::state

@@ -489,22 +489,23 @@ Result<VersionInfo> TreeStore::apply(std::vector<LeafUpdate> updates, ByteView e
   if (config_.versions_kept > 0 && version - oldest_ + 1 > config_.versions_kept) {
     new_oldest = version - config_.versions_kept + 1;
   }
-  return commit(version, std::move(updates), extra, new_oldest);
+  return commit(version, std::move(updates), extra, new_oldest, nullptr);
 }
 
 Result<VersionInfo> TreeStore::import_version(Version version, std::vector<LeafUpdate> leaves,
-                                              ByteView extra) {
+                                              ByteView extra, const Hash256& expected_root) {
   if (latest_.version != 0 || version == 0) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("a snapshot imports only into an empty store at a version above 0 "
                             "(store is at {}, snapshot at {})",
                             latest_.version, version));
   }
-  return commit(version, std::move(leaves), extra, version);
+  return commit(version, std::move(leaves), extra, version, &expected_root);
 }
 
 Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> updates,
-                                      ByteView extra, Version new_oldest) {
+                                      ByteView extra, Version new_oldest,
+                                      const Hash256* expected_root) {
   if (extra.size() > kMaxExtraBytes) {
     return fail(ErrorCode::kLimit, fmt::format("version metadata of {} bytes exceeds {}",
                                                extra.size(), kMaxExtraBytes));
@@ -530,6 +531,11 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   TreeApplier applier(*this, version);
   auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads);
   if (!root) return unexpected<Error>(std::move(root).error());
+  if (expected_root != nullptr && root->hash != *expected_root) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("the leaves of version {} build root {}, not the expected {}", version,
+                            root->hash.hex(), expected_root->hex()));
+  }
   constexpr std::size_t kBatchSlack = 4096;  // metadata, head, stale list header
   rocksdb::WriteBatch batch(applier.row_bytes() + applier.stale().size() * 64 + kBatchSlack);
   applier.write_rows(batch);

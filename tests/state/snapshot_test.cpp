@@ -152,6 +152,62 @@ TEST(Snapshot, ImportNeedsEveryChunkAndAnEmptyStore) {
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Snapshot, AFinishRefusedByABusyStoreCanBeRetriedIntoAnEmptyOne) {
+  TempDir source_dir;
+  TempDir busy_dir;
+  TempDir fresh_dir;
+  auto source = store_with(source_dir, 100);
+  SnapshotManifest manifest{1, source->latest().root(), 2};
+  SnapshotImporter importer(manifest);
+  for (const Bytes& chunk : export_all(*source, manifest)) {
+    ASSERT_TRUE(importer.add_chunk(chunk).has_value());
+  }
+  auto busy = store_with(busy_dir, 1);
+  auto refused = importer.finish(*busy, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(busy->latest_version(), 1U);
+  EXPECT_TRUE(importer.complete());
+
+  auto fresh = TreeStore::open(fresh_dir.path(), fast_config());
+  ASSERT_TRUE(fresh.has_value());
+  auto info = importer.finish(**fresh, {});
+  ASSERT_TRUE(info.has_value()) << info.error().to_string();
+  EXPECT_EQ(info->root(), manifest.root);
+  EXPECT_EQ(info->leaf_count, 100U);
+  EXPECT_TRUE((*fresh)->audit(1).has_value());
+  // The leaves now live in the store; the importer says so instead of
+  // writing an empty tree.
+  EXPECT_FALSE(importer.complete());
+  TempDir other_dir;
+  auto other = TreeStore::open(other_dir.path(), fast_config());
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(importer.finish(**other, {}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ((*other)->latest_version(), 0U);
+}
+
+TEST(Snapshot, ImportWithTheWrongRootWritesNothing) {
+  TempDir dir;
+  std::vector<LeafUpdate> leaves;
+  for (std::uint64_t n = 0; n < 30; ++n) leaves.push_back({test_key(n), test_value(n, 0)});
+  {
+    auto store = TreeStore::open(dir.path(), fast_config());
+    ASSERT_TRUE(store.has_value());
+    auto refused = (*store)->import_version(3, leaves, {}, empty_subtree_hash());
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+    EXPECT_EQ((*store)->latest_version(), 0U);
+  }
+  auto reopened = TreeStore::open(dir.path(), fast_config());
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ((*reopened)->latest_version(), 0U);
+  std::map<TreeKey, Bytes> reference;
+  for (const LeafUpdate& leaf : leaves) reference[leaf.key] = *leaf.value;
+  auto info = (*reopened)->import_version(3, leaves, {}, testing::reference_root(reference));
+  ASSERT_TRUE(info.has_value()) << info.error().to_string();
+  EXPECT_EQ(info->leaf_count, 30U);
+}
+
 TEST(Snapshot, DecodingRefusesTruncatedOversizedAndUnorderedInput) {
   TempDir dir;
   auto store = store_with(dir, 20);
