@@ -549,7 +549,11 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   info.extra.assign(extra.begin(), extra.end());
   const Bytes meta = encode_meta(info);
   batch.Put(layout::meta_key(version), slice_of(meta));
-  if (!applier.stale().empty()) {
+  if (new_oldest == version) {
+    // No version before this one stays, so the rows it replaces go now:
+    // an index entry for them would sit past every later prune's range.
+    for (const std::string& row : applier.stale()) batch.Delete(row);
+  } else if (!applier.stale().empty()) {
     const Bytes stale = encode_stale_rows(applier.stale());
     batch.Put(layout::stale_key(version), slice_of(stale));
   }

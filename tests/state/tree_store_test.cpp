@@ -232,6 +232,51 @@ TEST(TreeStore, PruningKeepsTheLastVersionsAndReclaimsTheRest) {
   EXPECT_EQ(count_rows(dir.path(), 'M'), 1U);
 }
 
+// Rewrites the same 50 keys over 20 versions keeping `kept` versions and
+// returns the store's folder row counts per prefix (node, value, stale, meta).
+struct RowCounts {
+  std::size_t nodes = 0;
+  std::size_t values = 0;
+  std::size_t stale = 0;
+  std::size_t metas = 0;
+};
+
+RowCounts rows_after_rewrites(Version kept) {
+  TempDir dir;
+  TreeConfig config = fast_config();
+  config.versions_kept = kept;
+  std::map<TreeKey, Bytes> reference;
+  {
+    auto store = open_store(dir, config);
+    for (std::uint64_t round = 0; round < 20; ++round) {
+      std::vector<LeafUpdate> updates;
+      for (std::uint64_t n = 0; n < 50; ++n) updates.push_back({test_key(n), test_value(n, round)});
+      apply_both(*store, reference, updates);
+    }
+    EXPECT_EQ(store->oldest_version(), 20U - kept + 1U);
+    for (Version version = 20 - kept + 1; version <= 20; ++version) {
+      EXPECT_TRUE(store->audit(version).has_value()) << version;
+    }
+    expect_proofs_verify(*store, 20, reference, 5);
+  }
+  return RowCounts{count_rows(dir.path(), 'N'), count_rows(dir.path(), 'V'),
+                   count_rows(dir.path(), 'S'), count_rows(dir.path(), 'M')};
+}
+
+TEST(TreeStore, KeepingOneOrTwoVersionsHoldsOnlyTheirRows) {
+  const RowCounts one = rows_after_rewrites(1);
+  EXPECT_EQ(one.values, 50U);
+  EXPECT_EQ(one.stale, 0U);
+  EXPECT_EQ(one.metas, 1U);
+  const RowCounts two = rows_after_rewrites(2);
+  EXPECT_EQ(two.values, 100U);
+  EXPECT_EQ(two.stale, 1U);
+  EXPECT_EQ(two.metas, 2U);
+  // Every node is rewritten each version: two versions hold twice the nodes.
+  EXPECT_GT(one.nodes, 0U);
+  EXPECT_EQ(two.nodes, 2 * one.nodes);
+}
+
 TEST(TreeStore, AuditFindsATamperedValue) {
   TempDir dir;
   {
