@@ -456,6 +456,15 @@ Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version
     return fail(ErrorCode::kCorrupt, fmt::format("tree node {} of version {}: {}", path_text(path),
                                                  version, node.error().message));
   }
+  // A node at the last nibble holds leaves only: a key has no nibbles left
+  // to address another node with.
+  if (path.length + 1U >= kKeyNibbles &&
+      std::any_of(node->children.begin(), node->children.end(),
+                  [](const ChildRef& child) { return child.kind == ChildKind::kNode; })) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("tree node {} of version {} has a node child below the last nibble",
+                            path_text(path), version));
+  }
   // Hashed before it is shared: from here on the node is only read, so
   // several threads may walk it at once (snapshot export does).
   node->compute_hashes(nullptr);
@@ -544,7 +553,11 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   info.version = version;
   info.root_ref = *root;
   const auto count = static_cast<std::int64_t>(latest_.leaf_count) + applier.leaf_delta();
-  AETHEL_ASSERT_MSG(count >= 0, "leaf count went below zero");
+  if (count < 0) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("version {} records {} leaves, fewer than this change removes",
+                            latest_.version, latest_.leaf_count));
+  }
   info.leaf_count = static_cast<std::uint64_t>(count);
   info.extra.assign(extra.begin(), extra.end());
   const Bytes meta = encode_meta(info);
@@ -710,7 +723,11 @@ Result<PrefixPath> TreeStore::prefix_path(Version version, const TreeKey& prefix
 Result<ValueWithProof> TreeStore::get(const TreeKey& key, Version version) const {
   auto walk = prefix_path(version, key, kKeyBits);
   if (!walk) return unexpected<Error>(std::move(walk).error());
-  AETHEL_ASSERT_MSG(!walk->reached_depth, "a path ends at a leaf or an empty subtree");
+  if (walk->reached_depth) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("the path to key {} at version {} ends below the last nibble",
+                            key.hex(), version));
+  }
   ValueWithProof result;
   result.proof.siblings.reserve(walk->siblings.size());
   for (const PathSibling& sibling : walk->siblings) {
