@@ -103,8 +103,11 @@ Bytes encode_totals(const LedgerTotals& totals) {
   return std::move(encoder).take();
 }
 
-Result<LedgerTotals> decode_totals(ByteView bytes) {
-  if (bytes.empty()) return LedgerTotals{};  // version 0 stores nothing
+Result<LedgerTotals> decode_totals(Version version, ByteView bytes) {
+  if (bytes.empty()) {
+    if (version == 0) return LedgerTotals{};  // the empty tree stores nothing
+    return fail(ErrorCode::kCorrupt, fmt::format("version {} stores no ledger totals", version));
+  }
   return decode_whole(bytes, [](Decoder& decoder) -> Result<LedgerTotals> {
     auto format = decoder.read_u8("totals.format");
     if (!format) return unexpected<Error>(std::move(format).error());
@@ -122,7 +125,7 @@ Result<std::unique_ptr<LedgerState>> LedgerState::open(const std::filesystem::pa
                                                        const LedgerConfig& config) {
   auto tree = TreeStore::open(directory, tree_config);
   if (!tree) return unexpected<Error>(std::move(tree).error());
-  auto totals = decode_totals((*tree)->latest().extra);
+  auto totals = decode_totals((*tree)->latest_version(), (*tree)->latest().extra);
   if (!totals) {
     return fail(ErrorCode::kCorrupt,
                 "ledger totals of the latest version: " + totals.error().message);
@@ -316,7 +319,7 @@ Result<LedgerTotals> LedgerState::audit(Version version) const {
       [&census](const TreeKey& key, ByteView value) { return census.count(key, value); });
   if (!counted) return unexpected<Error>(std::move(counted).error());
   const LedgerTotals recomputed{census.holdings.balances, census.holdings.stakes};
-  auto stored = decode_totals(info->extra);
+  auto stored = decode_totals(version, info->extra);
   if (!stored) {
     return fail(ErrorCode::kCorrupt,
                 fmt::format("ledger totals of version {}: {}", version, stored.error().message));

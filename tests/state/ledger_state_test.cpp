@@ -8,6 +8,8 @@
 
 #include <map>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "state/storage_layout.h"
 #include "tests/state/ledger_test_support.h"
@@ -164,6 +166,27 @@ TEST(LedgerState, KindsLiveInSeparateNamespaces) {
   auto decoded = decode_record(account);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_TRUE(std::holds_alternative<AccountRecord>(*decoded));
+}
+
+// The tree is read-only through the ledger: writes that skip conservation
+// do not compile.
+static_assert(std::is_same_v<decltype(std::declval<LedgerState&>().tree()), const TreeStore&>);
+
+TEST(LedgerState, AVersionWithoutTotalsIsCorrupt) {
+  EXPECT_TRUE(decode_totals(0, {}).has_value());
+  EXPECT_EQ(decode_totals(0, {})->balances, TokenAmount(0));
+  auto refused = decode_totals(1, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+  TempDir dir;
+  {
+    auto tree = TreeStore::open(dir.path(), fast_tree_config());
+    ASSERT_TRUE(tree.has_value());
+    ASSERT_TRUE((*tree)->apply({{testing::test_key(1), bytes_of("not a ledger")}}, {}).has_value());
+  }
+  auto ledger = LedgerState::open(dir.path(), fast_tree_config(), LedgerConfig{});
+  ASSERT_FALSE(ledger.has_value());
+  EXPECT_EQ(ledger.error().code, ErrorCode::kCorrupt);
 }
 
 TEST(LedgerState, RecordsRoundTripCanonically) {
