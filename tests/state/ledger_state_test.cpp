@@ -105,6 +105,38 @@ TEST(LedgerState, RewardsNeedDeclaredEmissionWithinTheCap) {
   EXPECT_TRUE(ledger->audit(2).has_value());
 }
 
+// Supply near 2^64: old totals plus what a transition adds, and genesis plus
+// emission, pass 64 bits on the way while every final value fits.
+TEST(LedgerState, SumsPastSixtyFourBitsOnTheWayAreAccepted) {
+  TempDir dir;
+  auto ledger = open_ledger(dir);
+  const std::uint64_t top = TokenAmount::max().value();
+  ASSERT_TRUE(ledger->apply_genesis({account_of(0, top - 100), validator_of(0, 100)}).has_value());
+  auto moved = ledger->apply(transfer(account_of(0, top - 100), account_of(1, 0), 5));
+  ASSERT_TRUE(moved.has_value()) << moved.error().to_string();
+  EXPECT_EQ(ledger->totals().balances, TokenAmount(top - 100));
+
+  ValidatorRecord slashed = validator_of(0, 50);
+  const EvidenceRecord evidence{crypto::sha256(std::string_view("double-sign")), slashed.public_key,
+                                Height(3)};
+  Transition slash_and_reward{{RecordChange::put(slashed), RecordChange::put(evidence),
+                               RecordChange::put(account_of(1, 55))},
+                              TokenAmount(50),
+                              TokenAmount(50)};
+  auto applied = ledger->apply(slash_and_reward);
+  ASSERT_TRUE(applied.has_value()) << applied.error().to_string();
+  EXPECT_EQ(ledger->totals().balances, TokenAmount(top - 50));
+  EXPECT_EQ(ledger->totals().stakes, TokenAmount(50));
+  auto audit = ledger->audit(3);
+  ASSERT_TRUE(audit.has_value()) << audit.error().to_string();
+
+  // A final total past 64 bits is still refused.
+  auto over =
+      ledger->apply(Transition{{RecordChange::put(account_of(2, 100))}, TokenAmount(100), {}});
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().code, ErrorCode::kConservation);
+}
+
 TEST(LedgerState, EvidenceSlashesOnce) {
   TempDir dir;
   auto ledger = open_ledger(dir);
