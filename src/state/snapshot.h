@@ -10,13 +10,17 @@
 // which must reproduce the root exactly.
 //
 // Siblings on a chunk's path carry their kind (empty, a lone leaf with its
-// key and value hash, or an internal subtree), because a chunk that is empty
-// or holds one leaf collapses into its neighbours in the tree's hashing.
+// key and value hash, or a hash), because a chunk that is empty or holds one
+// leaf collapses into its neighbours in the tree's hashing. That collapse
+// happens only while the subtree rebuilt so far (the chunk's leaves and the
+// siblings below) is empty, so only there is a lone leaf written as a leaf;
+// elsewhere it is written as its hash, and decoding refuses the other form.
 //
 // Canonical encoding (envelope {1, kChunkTypeTag}): u64 version, root,
 // u8 prefix_bits, u32 index, then prefix_bits siblings (u8 kind 0 empty,
-// 1 leaf: key, value hash; 2 internal: hash), then u32 leaf count and each
-// leaf's key and value (u32 length, bytes), keys strictly ascending.
+// 1 lone leaf where the running subtree is empty: key, value hash; 2 any
+// other non-empty subtree: hash), then u32 leaf count and each leaf's key and
+// value (u32 length, bytes), keys strictly ascending.
 #pragma once
 
 #include <cstddef>
