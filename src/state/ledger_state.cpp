@@ -1,6 +1,7 @@
 #include "state/ledger_state.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "core/encoding.h"
@@ -10,6 +11,29 @@ namespace aethel::state {
 namespace {
 
 constexpr std::uint8_t kTotalsFormat = 1;
+
+// Sums of 64-bit amounts are formed in 128 bits, so an intermediate (old
+// totals plus what a transition adds, genesis plus emission) may pass 2^64
+// when the final value does not; only final values must fit in 64 bits.
+__extension__ using UInt128 = unsigned __int128;
+
+constexpr UInt128 wide(TokenAmount amount) noexcept {
+  return UInt128{amount.value()};
+}
+
+std::optional<TokenAmount> narrow(UInt128 value) noexcept {
+  if (value > UInt128{TokenAmount::max().value()}) return std::nullopt;
+  return TokenAmount(static_cast<std::uint64_t>(value));
+}
+
+std::string decimal(UInt128 value) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(value % 10)));
+    value /= 10;
+  } while (value != 0);
+  return digits;
+}
 
 // Running sums of what records hold, with overflow reported, not wrapped.
 struct Holdings {
@@ -49,26 +73,23 @@ Result<void> check_conservation(const LedgerTotals& totals, const SupplyRecord& 
                 fmt::format("emission would reach {} tokens, past the cap of {}",
                             supply.emitted.value(), emission_cap.value()));
   }
-  const auto held = totals.balances.checked_add(totals.stakes);
-  const auto created = supply.genesis.checked_add(supply.emitted);
-  if (!held || !created) {
-    return fail(ErrorCode::kConservation, "token totals overflow 64 bits");
-  }
-  const auto expected = created->checked_sub(supply.slashed);
-  if (!expected) {
+  const UInt128 held = wide(totals.balances) + wide(totals.stakes);
+  const UInt128 created = wide(supply.genesis) + wide(supply.emitted);
+  if (created < wide(supply.slashed)) {
     return fail(ErrorCode::kConservation,
                 fmt::format("slashed {} exceeds genesis {} plus emitted {}", supply.slashed.value(),
                             supply.genesis.value(), supply.emitted.value()));
   }
-  if (*held != *expected) {
-    const bool excess = *held > *expected;
+  const UInt128 expected = created - wide(supply.slashed);
+  if (held != expected) {
+    const bool excess = held > expected;
     return fail(ErrorCode::kConservation,
                 fmt::format("imbalance: balances {} + stakes {} = {}, but genesis {} + emitted {} "
                             "- slashed {} = {} ({} of {})",
-                            totals.balances.value(), totals.stakes.value(), held->value(),
+                            totals.balances.value(), totals.stakes.value(), decimal(held),
                             supply.genesis.value(), supply.emitted.value(), supply.slashed.value(),
-                            expected->value(), excess ? "an excess" : "a shortfall",
-                            excess ? (*held - *expected).value() : (*expected - *held).value()));
+                            decimal(expected), excess ? "an excess" : "a shortfall",
+                            decimal(excess ? held - expected : expected - held)));
   }
   return {};
 }
@@ -103,8 +124,11 @@ Bytes encode_totals(const LedgerTotals& totals) {
   return std::move(encoder).take();
 }
 
-Result<LedgerTotals> decode_totals(ByteView bytes) {
-  if (bytes.empty()) return LedgerTotals{};  // version 0 stores nothing
+Result<LedgerTotals> decode_totals(Version version, ByteView bytes) {
+  if (bytes.empty()) {
+    if (version == 0) return LedgerTotals{};  // the empty tree stores nothing
+    return fail(ErrorCode::kCorrupt, fmt::format("version {} stores no ledger totals", version));
+  }
   return decode_whole(bytes, [](Decoder& decoder) -> Result<LedgerTotals> {
     auto format = decoder.read_u8("totals.format");
     if (!format) return unexpected<Error>(std::move(format).error());
@@ -122,7 +146,7 @@ Result<std::unique_ptr<LedgerState>> LedgerState::open(const std::filesystem::pa
                                                        const LedgerConfig& config) {
   auto tree = TreeStore::open(directory, tree_config);
   if (!tree) return unexpected<Error>(std::move(tree).error());
-  auto totals = decode_totals((*tree)->latest().extra);
+  auto totals = decode_totals((*tree)->latest_version(), (*tree)->latest().extra);
   if (!totals) {
     return fail(ErrorCode::kCorrupt,
                 "ledger totals of the latest version: " + totals.error().message);
@@ -209,15 +233,15 @@ Result<VersionInfo> LedgerState::apply(const Transition& transition) {
 
   // New totals = old + added - removed; the removed records are counted in
   // the old totals, so a shortfall there means the stored totals are wrong.
-  const auto balances_up = totals_.balances.checked_add(added.balances);
-  const auto stakes_up = totals_.stakes.checked_add(added.stakes);
-  if (!balances_up || !stakes_up) {
-    return fail(ErrorCode::kConservation, "token totals would overflow 64 bits");
-  }
-  const auto balances = balances_up->checked_sub(removed.balances);
-  const auto stakes = stakes_up->checked_sub(removed.stakes);
-  if (!balances || !stakes) {
+  const UInt128 balances_up = wide(totals_.balances) + wide(added.balances);
+  const UInt128 stakes_up = wide(totals_.stakes) + wide(added.stakes);
+  if (balances_up < wide(removed.balances) || stakes_up < wide(removed.stakes)) {
     return fail(ErrorCode::kCorrupt, "stored totals are smaller than the records they count");
+  }
+  const auto balances = narrow(balances_up - wide(removed.balances));
+  const auto stakes = narrow(stakes_up - wide(removed.stakes));
+  if (!balances || !stakes) {
+    return fail(ErrorCode::kConservation, "token totals would overflow 64 bits");
   }
   SupplyRecord next_supply = *current_supply;
   const auto emitted = next_supply.emitted.checked_add(transition.emitted);
@@ -316,7 +340,7 @@ Result<LedgerTotals> LedgerState::audit(Version version) const {
       [&census](const TreeKey& key, ByteView value) { return census.count(key, value); });
   if (!counted) return unexpected<Error>(std::move(counted).error());
   const LedgerTotals recomputed{census.holdings.balances, census.holdings.stakes};
-  auto stored = decode_totals(info->extra);
+  auto stored = decode_totals(version, info->extra);
   if (!stored) {
     return fail(ErrorCode::kCorrupt,
                 fmt::format("ledger totals of version {}: {}", version, stored.error().message));

@@ -83,7 +83,8 @@ class LedgerState {
   // from its records.
   Result<VersionInfo> import_snapshot(SnapshotImporter& importer);
 
-  TreeStore& tree() noexcept { return *tree_; }
+  // Read access only: every write goes through apply, apply_genesis or
+  // import_snapshot, which check conservation and keep the totals.
   const TreeStore& tree() const noexcept { return *tree_; }
 
  private:
@@ -96,6 +97,8 @@ class LedgerState {
 };
 
 Bytes encode_totals(const LedgerTotals& totals);
-Result<LedgerTotals> decode_totals(ByteView bytes);
+// The totals stored with `version`; only version 0 (nothing applied) may
+// store none.
+Result<LedgerTotals> decode_totals(Version version, ByteView bytes);
 
 }  // namespace aethel::state

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/encoding.h"
 #include "fmt/format.h"
@@ -41,10 +42,32 @@ SubtreeHash leaves_subtree(std::span<const LeafUpdate> leaves, std::size_t depth
   return SubtreeHash{SubtreeKind::kInternal, internal_hash(left.hash, right.hash)};
 }
 
-void put_sibling(Encoder& encoder, const PathSibling& sibling) {
+// Whether the subtree a verifier has built by depth `depth` (the chunk's
+// leaves combined with every sibling below `depth`) is still empty. Only
+// there does a lone-leaf sibling's kind change the hash (an empty subtree and
+// a lone leaf collapse into that leaf); elsewhere a leaf and an internal
+// subtree with the same hash combine alike.
+std::vector<bool> running_subtree_empty(const SnapshotChunk& chunk) {
+  std::vector<bool> empty(chunk.path.size());
+  bool below_empty = chunk.leaves.empty();
+  for (std::size_t depth = chunk.path.size(); depth-- > 0;) {
+    empty[depth] = below_empty;
+    below_empty = below_empty && chunk.path[depth].subtree.kind == SubtreeKind::kEmpty;
+  }
+  return empty;
+}
+
+// A lone-leaf sibling carries its key and value hash only where the running
+// subtree is empty; elsewhere it is written as its bare hash, so each chunk
+// has exactly one encoding.
+void put_sibling(Encoder& encoder, const PathSibling& sibling, bool running_empty) {
   switch (sibling.subtree.kind) {
     case SubtreeKind::kEmpty: encoder.put_u8(kSiblingEmpty); return;
     case SubtreeKind::kLeaf:
+      if (!running_empty) {
+        encoder.put_u8(kSiblingInternal).put_fixed(sibling.subtree.hash);
+        return;
+      }
       AETHEL_ASSERT(sibling.leaf.has_value());
       encoder.put_u8(kSiblingLeaf).put_fixed(sibling.leaf->key).put_fixed(sibling.leaf->value_hash);
       return;
@@ -132,6 +155,15 @@ Result<SnapshotChunk> read_chunk(Decoder& decoder) {
     }
   }
   chunk.leaves = std::move(*leaves);
+  const std::vector<bool> running_empty = running_subtree_empty(chunk);
+  for (std::size_t depth = 0; depth < chunk.path.size(); ++depth) {
+    if (chunk.path[depth].leaf && !running_empty[depth]) {
+      return fail(ErrorCode::kNonCanonical,
+                  fmt::format("chunk.path[{}] names a lone leaf where its hash alone is "
+                              "canonical",
+                              depth));
+    }
+  }
   return chunk;
 }
 
@@ -231,7 +263,10 @@ Bytes encode_chunk(const SnapshotChunk& chunk) {
   encoder.put_envelope({kStateFormatVersion, kChunkTypeTag});
   encoder.put_u64(chunk.version).put_fixed(chunk.root).put_u8(chunk.prefix_bits);
   encoder.put_u32(chunk.index);
-  for (const PathSibling& sibling : chunk.path) put_sibling(encoder, sibling);
+  const std::vector<bool> running_empty = running_subtree_empty(chunk);
+  for (std::size_t depth = 0; depth < chunk.path.size(); ++depth) {
+    put_sibling(encoder, chunk.path[depth], running_empty[depth]);
+  }
   encoder.put_vector(chunk.leaves, [](Encoder& out, const LeafUpdate& leaf) {
     AETHEL_ASSERT(leaf.value.has_value());
     out.put_fixed(leaf.key).put_bytes(*leaf.value);
@@ -352,10 +387,25 @@ Result<void> SnapshotImporter::for_each_leaf(const LeafVisitor& visit) const {
 }
 
 Result<VersionInfo> SnapshotImporter::finish(TreeStore& store, ByteView extra) {
+  if (consumed_) {
+    return fail(ErrorCode::kInvalidArgument,
+                "this snapshot's leaves went into an earlier write that failed; fetch the "
+                "chunks again");
+  }
   if (!complete()) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("snapshot import is missing {} of {} chunks",
                             manifest_.chunk_count() - received_, manifest_.chunk_count()));
+  }
+  if (manifest_.version == 0) {
+    return fail(ErrorCode::kInvalidArgument, "version 0 (the empty tree) needs no import");
+  }
+  // Refusals that need no leaves come first, so the importer keeps its
+  // leaves and can finish into another store.
+  if (store.latest_version() != 0) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("a snapshot imports only into an empty store (store is at {})",
+                            store.latest_version()));
   }
   std::vector<LeafUpdate> leaves;
   std::size_t total = 0;
@@ -365,14 +415,9 @@ Result<VersionInfo> SnapshotImporter::finish(TreeStore& store, ByteView extra) {
     std::move(chunk.begin(), chunk.end(), std::back_inserter(leaves));
     chunk.clear();
   }
-  if (manifest_.version == 0) {
-    return fail(ErrorCode::kInvalidArgument, "version 0 (the empty tree) needs no import");
-  }
-  auto info = store.import_version(manifest_.version, std::move(leaves), extra);
-  if (!info) return info;
-  AETHEL_ASSERT_MSG(info->root() == manifest_.root,
-                    "chunks that each verified against the root must rebuild that root");
-  return info;
+  // From here the leaves belong to the write, whatever its outcome.
+  consumed_ = true;
+  return store.import_version(manifest_.version, std::move(leaves), extra, manifest_.root);
 }
 
 }  // namespace aethel::state

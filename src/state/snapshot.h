@@ -10,13 +10,17 @@
 // which must reproduce the root exactly.
 //
 // Siblings on a chunk's path carry their kind (empty, a lone leaf with its
-// key and value hash, or an internal subtree), because a chunk that is empty
-// or holds one leaf collapses into its neighbours in the tree's hashing.
+// key and value hash, or a hash), because a chunk that is empty or holds one
+// leaf collapses into its neighbours in the tree's hashing. That collapse
+// happens only while the subtree rebuilt so far (the chunk's leaves and the
+// siblings below) is empty, so only there is a lone leaf written as a leaf;
+// elsewhere it is written as its hash, and decoding refuses the other form.
 //
 // Canonical encoding (envelope {1, kChunkTypeTag}): u64 version, root,
 // u8 prefix_bits, u32 index, then prefix_bits siblings (u8 kind 0 empty,
-// 1 leaf: key, value hash; 2 internal: hash), then u32 leaf count and each
-// leaf's key and value (u32 length, bytes), keys strictly ascending.
+// 1 lone leaf where the running subtree is empty: key, value hash; 2 any
+// other non-empty subtree: hash), then u32 leaf count and each leaf's key and
+// value (u32 length, bytes), keys strictly ascending.
 #pragma once
 
 #include <cstddef>
@@ -85,13 +89,17 @@ class SnapshotImporter {
   // ones; one result per chunk, in order.
   std::vector<Result<std::uint32_t>> add_chunks(std::span<const Bytes> chunks, unsigned threads);
 
-  bool complete() const noexcept { return received_ == manifest_.chunk_count(); }
+  // False again once finish() has handed the leaves to a write.
+  bool complete() const noexcept { return !consumed_ && received_ == manifest_.chunk_count(); }
   std::vector<std::uint32_t> missing_chunks() const;
   // Visits every leaf received so far, in key order.
   Result<void> for_each_leaf(const LeafVisitor& visit) const;
 
   // Writes the snapshot into `store` (which must be empty) at the snapshot's
-  // version, with `extra` as its metadata; checks the root it reproduces.
+  // version, with `extra` as its metadata. The root is checked before the
+  // write (kCorrupt, nothing written). A refusal before the write (store not
+  // empty, chunks missing) keeps the leaves for another try; once a write was
+  // attempted and failed, the leaves are gone and finish() refuses.
   Result<VersionInfo> finish(TreeStore& store, ByteView extra);
 
  private:
@@ -99,6 +107,7 @@ class SnapshotImporter {
   std::vector<std::vector<LeafUpdate>> chunks_;
   std::vector<bool> present_;
   std::uint32_t received_ = 0;
+  bool consumed_ = false;
 };
 
 }  // namespace aethel::state

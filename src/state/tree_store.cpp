@@ -456,6 +456,15 @@ Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version
     return fail(ErrorCode::kCorrupt, fmt::format("tree node {} of version {}: {}", path_text(path),
                                                  version, node.error().message));
   }
+  // A node at the last nibble holds leaves only: a key has no nibbles left
+  // to address another node with.
+  if (path.length + 1U >= kKeyNibbles &&
+      std::any_of(node->children.begin(), node->children.end(),
+                  [](const ChildRef& child) { return child.kind == ChildKind::kNode; })) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("tree node {} of version {} has a node child below the last nibble",
+                            path_text(path), version));
+  }
   // Hashed before it is shared: from here on the node is only read, so
   // several threads may walk it at once (snapshot export does).
   node->compute_hashes(nullptr);
@@ -489,22 +498,23 @@ Result<VersionInfo> TreeStore::apply(std::vector<LeafUpdate> updates, ByteView e
   if (config_.versions_kept > 0 && version - oldest_ + 1 > config_.versions_kept) {
     new_oldest = version - config_.versions_kept + 1;
   }
-  return commit(version, std::move(updates), extra, new_oldest);
+  return commit(version, std::move(updates), extra, new_oldest, nullptr);
 }
 
 Result<VersionInfo> TreeStore::import_version(Version version, std::vector<LeafUpdate> leaves,
-                                              ByteView extra) {
+                                              ByteView extra, const Hash256& expected_root) {
   if (latest_.version != 0 || version == 0) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("a snapshot imports only into an empty store at a version above 0 "
                             "(store is at {}, snapshot at {})",
                             latest_.version, version));
   }
-  return commit(version, std::move(leaves), extra, version);
+  return commit(version, std::move(leaves), extra, version, &expected_root);
 }
 
 Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> updates,
-                                      ByteView extra, Version new_oldest) {
+                                      ByteView extra, Version new_oldest,
+                                      const Hash256* expected_root) {
   if (extra.size() > kMaxExtraBytes) {
     return fail(ErrorCode::kLimit, fmt::format("version metadata of {} bytes exceeds {}",
                                                extra.size(), kMaxExtraBytes));
@@ -530,6 +540,11 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   TreeApplier applier(*this, version);
   auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads);
   if (!root) return unexpected<Error>(std::move(root).error());
+  if (expected_root != nullptr && root->hash != *expected_root) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("the leaves of version {} build root {}, not the expected {}", version,
+                            root->hash.hex(), expected_root->hex()));
+  }
   constexpr std::size_t kBatchSlack = 4096;  // metadata, head, stale list header
   rocksdb::WriteBatch batch(applier.row_bytes() + applier.stale().size() * 64 + kBatchSlack);
   applier.write_rows(batch);
@@ -538,12 +553,20 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   info.version = version;
   info.root_ref = *root;
   const auto count = static_cast<std::int64_t>(latest_.leaf_count) + applier.leaf_delta();
-  AETHEL_ASSERT_MSG(count >= 0, "leaf count went below zero");
+  if (count < 0) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("version {} records {} leaves, fewer than this change removes",
+                            latest_.version, latest_.leaf_count));
+  }
   info.leaf_count = static_cast<std::uint64_t>(count);
   info.extra.assign(extra.begin(), extra.end());
   const Bytes meta = encode_meta(info);
   batch.Put(layout::meta_key(version), slice_of(meta));
-  if (!applier.stale().empty()) {
+  if (new_oldest == version) {
+    // No version before this one stays, so the rows it replaces go now:
+    // an index entry for them would sit past every later prune's range.
+    for (const std::string& row : applier.stale()) batch.Delete(row);
+  } else if (!applier.stale().empty()) {
     const Bytes stale = encode_stale_rows(applier.stale());
     batch.Put(layout::stale_key(version), slice_of(stale));
   }
@@ -700,7 +723,11 @@ Result<PrefixPath> TreeStore::prefix_path(Version version, const TreeKey& prefix
 Result<ValueWithProof> TreeStore::get(const TreeKey& key, Version version) const {
   auto walk = prefix_path(version, key, kKeyBits);
   if (!walk) return unexpected<Error>(std::move(walk).error());
-  AETHEL_ASSERT_MSG(!walk->reached_depth, "a path ends at a leaf or an empty subtree");
+  if (walk->reached_depth) {
+    return fail(ErrorCode::kCorrupt,
+                fmt::format("the path to key {} at version {} ends below the last nibble",
+                            key.hex(), version));
+  }
   ValueWithProof result;
   result.proof.siblings.reserve(walk->siblings.size());
   for (const PathSibling& sibling : walk->siblings) {

@@ -115,8 +115,10 @@ class TreeStore {
                                  std::size_t prefix_bits) const;
 
   // Writes `leaves` as version `version` of an empty store (state sync).
+  // The root is computed before anything is written: a root other than
+  // `expected_root` is refused (kCorrupt) and the store stays empty.
   Result<VersionInfo> import_version(Version version, std::vector<LeafUpdate> leaves,
-                                     ByteView extra);
+                                     ByteView extra, const Hash256& expected_root);
 
   // Drops every version before `keep_from` (at most the latest version).
   Result<void> prune(Version keep_from);
@@ -144,7 +146,7 @@ class TreeStore {
   NodeSource source_for(Version version) const noexcept;
   Result<Bytes> load_value(Version version, const TreeKey& key) const;
   Result<VersionInfo> commit(Version version, std::vector<LeafUpdate> updates, ByteView extra,
-                             Version new_oldest);
+                             Version new_oldest, const Hash256* expected_root);
   Result<void> append_prune(rocksdb::WriteBatch& batch, Version new_oldest) const;
   Result<void> check_version(Version version) const;
   Result<void> audit_subtree(const ChildRef& ref, const NodePath& path,

@@ -8,6 +8,8 @@
 
 #include <map>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "state/storage_layout.h"
 #include "tests/state/ledger_test_support.h"
@@ -103,6 +105,38 @@ TEST(LedgerState, RewardsNeedDeclaredEmissionWithinTheCap) {
   EXPECT_TRUE(ledger->audit(2).has_value());
 }
 
+// Supply near 2^64: old totals plus what a transition adds, and genesis plus
+// emission, pass 64 bits on the way while every final value fits.
+TEST(LedgerState, SumsPastSixtyFourBitsOnTheWayAreAccepted) {
+  TempDir dir;
+  auto ledger = open_ledger(dir);
+  const std::uint64_t top = TokenAmount::max().value();
+  ASSERT_TRUE(ledger->apply_genesis({account_of(0, top - 100), validator_of(0, 100)}).has_value());
+  auto moved = ledger->apply(transfer(account_of(0, top - 100), account_of(1, 0), 5));
+  ASSERT_TRUE(moved.has_value()) << moved.error().to_string();
+  EXPECT_EQ(ledger->totals().balances, TokenAmount(top - 100));
+
+  ValidatorRecord slashed = validator_of(0, 50);
+  const EvidenceRecord evidence{crypto::sha256(std::string_view("double-sign")), slashed.public_key,
+                                Height(3)};
+  Transition slash_and_reward{{RecordChange::put(slashed), RecordChange::put(evidence),
+                               RecordChange::put(account_of(1, 55))},
+                              TokenAmount(50),
+                              TokenAmount(50)};
+  auto applied = ledger->apply(slash_and_reward);
+  ASSERT_TRUE(applied.has_value()) << applied.error().to_string();
+  EXPECT_EQ(ledger->totals().balances, TokenAmount(top - 50));
+  EXPECT_EQ(ledger->totals().stakes, TokenAmount(50));
+  auto audit = ledger->audit(3);
+  ASSERT_TRUE(audit.has_value()) << audit.error().to_string();
+
+  // A final total past 64 bits is still refused.
+  auto over =
+      ledger->apply(Transition{{RecordChange::put(account_of(2, 100))}, TokenAmount(100), {}});
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().code, ErrorCode::kConservation);
+}
+
 TEST(LedgerState, EvidenceSlashesOnce) {
   TempDir dir;
   auto ledger = open_ledger(dir);
@@ -164,6 +198,27 @@ TEST(LedgerState, KindsLiveInSeparateNamespaces) {
   auto decoded = decode_record(account);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_TRUE(std::holds_alternative<AccountRecord>(*decoded));
+}
+
+// The tree is read-only through the ledger: writes that skip conservation
+// do not compile.
+static_assert(std::is_same_v<decltype(std::declval<LedgerState&>().tree()), const TreeStore&>);
+
+TEST(LedgerState, AVersionWithoutTotalsIsCorrupt) {
+  EXPECT_TRUE(decode_totals(0, {}).has_value());
+  EXPECT_EQ(decode_totals(0, {})->balances, TokenAmount(0));
+  auto refused = decode_totals(1, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+  TempDir dir;
+  {
+    auto tree = TreeStore::open(dir.path(), fast_tree_config());
+    ASSERT_TRUE(tree.has_value());
+    ASSERT_TRUE((*tree)->apply({{testing::test_key(1), bytes_of("not a ledger")}}, {}).has_value());
+  }
+  auto ledger = LedgerState::open(dir.path(), fast_tree_config(), LedgerConfig{});
+  ASSERT_FALSE(ledger.has_value());
+  EXPECT_EQ(ledger.error().code, ErrorCode::kCorrupt);
 }
 
 TEST(LedgerState, RecordsRoundTripCanonically) {

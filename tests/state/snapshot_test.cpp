@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "core/encoding.h"
 #include "state/ledger_state.h"
 #include "tests/state/ledger_test_support.h"
 #include "tests/state/test_support.h"
@@ -150,6 +151,115 @@ TEST(Snapshot, ImportNeedsEveryChunkAndAnEmptyStore) {
   auto refused = importer.finish(**target, {});
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Snapshot, AFinishRefusedByABusyStoreCanBeRetriedIntoAnEmptyOne) {
+  TempDir source_dir;
+  TempDir busy_dir;
+  TempDir fresh_dir;
+  auto source = store_with(source_dir, 100);
+  SnapshotManifest manifest{1, source->latest().root(), 2};
+  SnapshotImporter importer(manifest);
+  for (const Bytes& chunk : export_all(*source, manifest)) {
+    ASSERT_TRUE(importer.add_chunk(chunk).has_value());
+  }
+  auto busy = store_with(busy_dir, 1);
+  auto refused = importer.finish(*busy, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(busy->latest_version(), 1U);
+  EXPECT_TRUE(importer.complete());
+
+  auto fresh = TreeStore::open(fresh_dir.path(), fast_config());
+  ASSERT_TRUE(fresh.has_value());
+  auto info = importer.finish(**fresh, {});
+  ASSERT_TRUE(info.has_value()) << info.error().to_string();
+  EXPECT_EQ(info->root(), manifest.root);
+  EXPECT_EQ(info->leaf_count, 100U);
+  EXPECT_TRUE((*fresh)->audit(1).has_value());
+  // The leaves now live in the store; the importer says so instead of
+  // writing an empty tree.
+  EXPECT_FALSE(importer.complete());
+  TempDir other_dir;
+  auto other = TreeStore::open(other_dir.path(), fast_config());
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(importer.finish(**other, {}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ((*other)->latest_version(), 0U);
+}
+
+TEST(Snapshot, ImportWithTheWrongRootWritesNothing) {
+  TempDir dir;
+  std::vector<LeafUpdate> leaves;
+  for (std::uint64_t n = 0; n < 30; ++n) leaves.push_back({test_key(n), test_value(n, 0)});
+  {
+    auto store = TreeStore::open(dir.path(), fast_config());
+    ASSERT_TRUE(store.has_value());
+    auto refused = (*store)->import_version(3, leaves, {}, empty_subtree_hash());
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+    EXPECT_EQ((*store)->latest_version(), 0U);
+  }
+  auto reopened = TreeStore::open(dir.path(), fast_config());
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ((*reopened)->latest_version(), 0U);
+  std::map<TreeKey, Bytes> reference;
+  for (const LeafUpdate& leaf : leaves) reference[leaf.key] = *leaf.value;
+  auto info = (*reopened)->import_version(3, leaves, {}, testing::reference_root(reference));
+  ASSERT_TRUE(info.has_value()) << info.error().to_string();
+  EXPECT_EQ(info->leaf_count, 30U);
+}
+
+// A lone leaf in one half and many leaves in the other: chunk 0's sibling at
+// depth 0 is that leaf, beside a non-empty subtree, where its kind does not
+// change the hash. It has one encoding (its hash), and the form naming the
+// leaf is refused.
+TEST(Snapshot, ALoneLeafSiblingHasOneEncoding) {
+  TempDir dir;
+  auto store = TreeStore::open(dir.path(), fast_config());
+  ASSERT_TRUE(store.has_value());
+  std::vector<LeafUpdate> updates;
+  for (std::uint64_t n = 0; updates.size() < 40; ++n) {
+    if (!key_bit(test_key(n), 0)) updates.push_back({test_key(n), test_value(n, 0)});
+  }
+  TreeKey::Array right{};
+  right[0] = 0x80;
+  updates.push_back({TreeKey(right), bytes_of("lone")});
+  ASSERT_TRUE((*store)->apply(updates, {}).has_value());
+  SnapshotManifest manifest{1, (*store)->latest().root(), 1};
+  auto chunk = export_chunk(**store, manifest, 0);
+  ASSERT_TRUE(chunk.has_value());
+  ASSERT_TRUE(chunk->path[0].leaf.has_value());
+  ASSERT_TRUE(verify_chunk(manifest, *chunk).has_value());
+
+  SnapshotChunk as_hash = *chunk;
+  as_hash.path[0].leaf.reset();
+  as_hash.path[0].subtree.kind = SubtreeKind::kInternal;
+  const Bytes canonical = encode_chunk(*chunk);
+  EXPECT_EQ(encode_chunk(as_hash), canonical);
+  auto decoded = decode_chunk(canonical);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
+  EXPECT_TRUE(verify_chunk(manifest, *decoded).has_value());
+
+  // The same chunk with the sibling written as a lone leaf (kind 1).
+  Encoder encoder;
+  encoder.put_envelope({kStateFormatVersion, kChunkTypeTag});
+  encoder.put_u64(1).put_fixed(manifest.root).put_u8(1).put_u32(0);
+  encoder.put_u8(1).put_fixed(chunk->path[0].leaf->key).put_fixed(chunk->path[0].leaf->value_hash);
+  encoder.put_vector(chunk->leaves, [](Encoder& out, const LeafUpdate& leaf) {
+    out.put_fixed(leaf.key).put_bytes(*leaf.value);
+  });
+  const Bytes naming_the_leaf = std::move(encoder).take();
+  ASSERT_NE(naming_the_leaf, canonical);
+  auto refused = decode_chunk(naming_the_leaf);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kNonCanonical);
+
+  // Chunk 1 holds the lone leaf; its sibling is chunk 0's subtree.
+  auto other = export_chunk(**store, manifest, 1);
+  ASSERT_TRUE(other.has_value());
+  auto round_trip = decode_chunk(encode_chunk(*other));
+  ASSERT_TRUE(round_trip.has_value());
+  EXPECT_TRUE(verify_chunk(manifest, *round_trip).has_value());
 }
 
 TEST(Snapshot, DecodingRefusesTruncatedOversizedAndUnorderedInput) {

@@ -232,6 +232,131 @@ TEST(TreeStore, PruningKeepsTheLastVersionsAndReclaimsTheRest) {
   EXPECT_EQ(count_rows(dir.path(), 'M'), 1U);
 }
 
+// Rewrites the same 50 keys over 20 versions keeping `kept` versions and
+// returns the store's folder row counts per prefix (node, value, stale, meta).
+struct RowCounts {
+  std::size_t nodes = 0;
+  std::size_t values = 0;
+  std::size_t stale = 0;
+  std::size_t metas = 0;
+};
+
+RowCounts rows_after_rewrites(Version kept) {
+  TempDir dir;
+  TreeConfig config = fast_config();
+  config.versions_kept = kept;
+  std::map<TreeKey, Bytes> reference;
+  {
+    auto store = open_store(dir, config);
+    for (std::uint64_t round = 0; round < 20; ++round) {
+      std::vector<LeafUpdate> updates;
+      for (std::uint64_t n = 0; n < 50; ++n) updates.push_back({test_key(n), test_value(n, round)});
+      apply_both(*store, reference, updates);
+    }
+    EXPECT_EQ(store->oldest_version(), 20U - kept + 1U);
+    for (Version version = 20 - kept + 1; version <= 20; ++version) {
+      EXPECT_TRUE(store->audit(version).has_value()) << version;
+    }
+    expect_proofs_verify(*store, 20, reference, 5);
+  }
+  return RowCounts{count_rows(dir.path(), 'N'), count_rows(dir.path(), 'V'),
+                   count_rows(dir.path(), 'S'), count_rows(dir.path(), 'M')};
+}
+
+TEST(TreeStore, KeepingOneOrTwoVersionsHoldsOnlyTheirRows) {
+  const RowCounts one = rows_after_rewrites(1);
+  EXPECT_EQ(one.values, 50U);
+  EXPECT_EQ(one.stale, 0U);
+  EXPECT_EQ(one.metas, 1U);
+  const RowCounts two = rows_after_rewrites(2);
+  EXPECT_EQ(two.values, 100U);
+  EXPECT_EQ(two.stale, 1U);
+  EXPECT_EQ(two.metas, 2U);
+  // Every node is rewritten each version: two versions hold twice the nodes.
+  EXPECT_GT(one.nodes, 0U);
+  EXPECT_EQ(two.nodes, 2 * one.nodes);
+}
+
+void overwrite_row(const std::filesystem::path& path, const std::string& key, ByteView value) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options options;
+  ASSERT_TRUE(rocksdb::DB::Open(options, path.string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  const rocksdb::Slice slice(reinterpret_cast<const char*>(value.data()), value.size());
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, slice).ok());
+}
+
+TEST(TreeStore, ANodeBelowTheLastNibbleIsCorruptNotACrash) {
+  TempDir dir;
+  // Two keys that differ only in their last nibble: a chain of 64 nodes.
+  const TreeKey first{};
+  auto bytes = first.array();
+  bytes.back() = 0x01;
+  const TreeKey second(bytes);
+  NodePath last;
+  while (last.length + 1U < kKeyNibbles) last = last.child(0);
+  {
+    auto store = open_store(dir);
+    ASSERT_TRUE(store->apply({{first, bytes_of("a")}, {second, bytes_of("b")}}, {}).has_value());
+    auto node = store->get(first, 1);
+    ASSERT_TRUE(node.has_value()) << node.error().to_string();
+  }
+  // The stored node at the last nibble claims a node child instead of a leaf.
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path().string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string stored;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), layout::node_key(1, last), &stored).ok());
+  db.reset();
+  auto node =
+      decode_node(ByteView(reinterpret_cast<const std::uint8_t*>(stored.data()), stored.size()));
+  ASSERT_TRUE(node.has_value());
+  node->children[0].kind = ChildKind::kNode;
+  overwrite_row(dir.path(), layout::node_key(1, last), encode_node(*node));
+
+  auto store = open_store(dir);
+  auto got = store->get(first, 1);
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().code, ErrorCode::kCorrupt);
+  auto latest = store->get_latest(first);
+  ASSERT_FALSE(latest.has_value());
+  EXPECT_EQ(latest.error().code, ErrorCode::kCorrupt);
+  auto visited = store->for_each_leaf(1, TreeKey{}, 0,
+                                      [](const TreeKey&, ByteView) { return Result<void>(); });
+  ASSERT_FALSE(visited.has_value());
+  EXPECT_EQ(visited.error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store->audit(1).error().code, ErrorCode::kCorrupt);
+}
+
+TEST(TreeStore, ALeafCountBelowTheRemovalsIsCorruptNotACrash) {
+  TempDir dir;
+  {
+    auto store = open_store(dir);
+    ASSERT_TRUE(store->apply({{test_key(1), test_value(1, 0)}, {test_key(2), test_value(2, 0)}}, {})
+                    .has_value());
+  }
+  // Metadata: format, root (kind, version, hash), then the leaf count.
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path().string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string meta;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), layout::meta_key(1), &meta).ok());
+  db.reset();
+  constexpr std::size_t kLeafCountOffset = 1 + 1 + 8 + 32;
+  ASSERT_GE(meta.size(), kLeafCountOffset + 8);
+  ASSERT_EQ(meta[kLeafCountOffset + 7], 2);
+  meta[kLeafCountOffset + 7] = 0;
+  overwrite_row(dir.path(), layout::meta_key(1),
+                ByteView(reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()));
+
+  auto store = open_store(dir);
+  ASSERT_EQ(store->latest().leaf_count, 0U);
+  auto refused = store->apply({{test_key(1), std::nullopt}}, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store->latest_version(), 1U);
+}
+
 TEST(TreeStore, AuditFindsATamperedValue) {
   TempDir dir;
   {
