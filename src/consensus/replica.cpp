@@ -185,8 +185,9 @@ struct Replica::Impl {
   MessagePtr new_view_sent;                // this replica's NEW-VIEW for `view`, if it leads it
   // When each sender last got `new_view_sent` again.
   std::map<ValidatorIndex, std::uint64_t> new_view_resent_ms;
-  // Whether a quorum of VIEW-CHANGEs for `view` is held since entering the
-  // view change: only then may the timer move the replica past it.
+  // Whether a quorum of VIEW-CHANGEs for `view` or later views is held since
+  // entering the view change: only then may the timer move the replica past
+  // it.
   bool view_change_quorum_held = false;
 
   // --- persist before send ---
@@ -1297,21 +1298,32 @@ struct Replica::Impl {
 
   // PBFT's rule against replicas drifting apart: after sending VIEW-CHANGE
   // for v, a replica moves on to v + 1 only on a timer started once it holds
-  // a quorum of VIEW-CHANGEs for v. Until then it waits in v and sends its
-  // VIEW-CHANGE again every timeout; a lone replica thus stays one view
-  // ahead instead of racing away from the others.
+  // a quorum of VIEW-CHANGEs for v or later views. Until then it waits in v
+  // and sends its VIEW-CHANGE again every timeout; a lone replica thus stays
+  // one view ahead instead of racing away from the others.
   void wait_for_view_change_quorum() {
     patience_rounds_left = 0;
     out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
   }
 
   // Starts the timer that may move the replica past `view` once a quorum of
-  // VIEW-CHANGEs for it is first held. Returns whether that quorum is held.
+  // VIEW-CHANGEs for it or later views is first held. Returns whether that
+  // quorum is held. A replica that already moved past `view` (it held such a
+  // quorum first) has replaced its VIEW-CHANGE for `view` by a later one, and
+  // the earlier one may never have reached the others: counting only
+  // VIEW-CHANGEs for `view` itself would leave them waiting for it forever,
+  // while it waits for them one view ahead. Its later VIEW-CHANGE shows it
+  // left `view` too, and it will not enter `view` again, so without it a
+  // NEW-VIEW for `view` could lack the quorum it needs to commit anything.
   bool note_view_change_quorum() {
     if (!in_view_change) return false;
     if (view_change_quorum_held) return true;
-    const auto stake = view_change_stake.find(view);
-    if (stake == view_change_stake.end() || !validators->is_quorum(stake->second)) return false;
+    Stake at_or_above;
+    for (auto entry = view_change_stake.lower_bound(view); entry != view_change_stake.end();
+         ++entry) {
+      at_or_above += entry->second;
+    }
+    if (!validators->is_quorum(at_or_above)) return false;
     view_change_quorum_held = true;
     restart_view_timer();
     return true;
