@@ -152,8 +152,9 @@ struct Replica::Impl {
   MessagePtr new_view_sent;                // this replica's NEW-VIEW for `view`, if it leads it
   // When each sender last got `new_view_sent` again.
   std::map<ValidatorIndex, std::uint64_t> new_view_resent_ms;
-  // Whether a quorum of VIEW-CHANGEs for `view` is held since entering the
-  // view change: only then may the timer move the replica past it.
+  // Whether a quorum of VIEW-CHANGEs for `view` or later views is held since
+  // entering the view change: only then may the timer move the replica past
+  // it.
   bool view_change_quorum_held = false;
 
   // --- persist before send ---

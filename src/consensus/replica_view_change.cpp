@@ -203,21 +203,32 @@ void Replica::Impl::start_view_change(View target) {
 
 // PBFT's rule against replicas drifting apart: after sending VIEW-CHANGE
 // for v, a replica moves on to v + 1 only on a timer started once it holds
-// a quorum of VIEW-CHANGEs for v. Until then it waits in v and sends its
-// VIEW-CHANGE again every timeout; a lone replica thus stays one view
-// ahead instead of racing away from the others.
+// a quorum of VIEW-CHANGEs for v or later views. Until then it waits in v
+// and sends its VIEW-CHANGE again every timeout; a lone replica thus stays
+// one view ahead instead of racing away from the others.
 void Replica::Impl::wait_for_view_change_quorum() {
   patience_rounds_left = 0;
   out.push_back(StartTimer{TimerKind::kView, view_timeout_ms()});
 }
 
 // Starts the timer that may move the replica past `view` once a quorum of
-// VIEW-CHANGEs for it is first held. Returns whether that quorum is held.
+// VIEW-CHANGEs for it or later views is first held. Returns whether that
+// quorum is held. A replica that already moved past `view` (it held such a
+// quorum first) has replaced its VIEW-CHANGE for `view` by a later one, and
+// the earlier one may never have reached the others: counting only
+// VIEW-CHANGEs for `view` itself would leave them waiting for it forever,
+// while it waits for them one view ahead. Its later VIEW-CHANGE shows it
+// left `view` too, and it will not enter `view` again, so without it a
+// NEW-VIEW for `view` could lack the quorum it needs to commit anything.
 bool Replica::Impl::note_view_change_quorum() {
   if (!in_view_change) return false;
   if (view_change_quorum_held) return true;
-  const auto stake = view_change_stake.find(view);
-  if (stake == view_change_stake.end() || !validators->is_quorum(stake->second)) return false;
+  Stake at_or_above;
+  for (auto entry = view_change_stake.lower_bound(view); entry != view_change_stake.end();
+       ++entry) {
+    at_or_above += entry->second;
+  }
+  if (!validators->is_quorum(at_or_above)) return false;
   view_change_quorum_held = true;
   restart_view_timer();
   return true;
