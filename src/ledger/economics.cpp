@@ -137,7 +137,7 @@ Result<std::vector<RewardShare>> split_block_reward(TokenAmount total,
 
 const char* offence_name(Offence offence) noexcept {
   switch (offence) {
-    case Offence::kDoubleSign: return "double-sign";
+    case Offence::kEquivocation: return "equivocation";
     case Offence::kFalseVerdictVote: return "false-verdict-vote";
   }
   AETHEL_UNREACHABLE("unknown offence");
@@ -145,7 +145,7 @@ const char* offence_name(Offence offence) noexcept {
 
 std::uint32_t slash_percent(Offence offence) noexcept {
   switch (offence) {
-    case Offence::kDoubleSign: return 20;
+    case Offence::kEquivocation: return 20;
     case Offence::kFalseVerdictVote: return 5;
   }
   AETHEL_UNREACHABLE("unknown offence");

@@ -87,7 +87,7 @@ Result<std::vector<RewardShare>> split_block_reward(TokenAmount total,
 
 // What cryptographic evidence can prove, and the share of stake it costs.
 enum class Offence : std::uint8_t {
-  kDoubleSign = 0,        // two conflicting signed votes: 20%
+  kEquivocation = 0,      // two conflicting signed votes (double signing): 20%
   kFalseVerdictVote = 1,  // a signed vote for a block with a false verdict: 5%
 };
 

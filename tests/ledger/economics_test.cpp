@@ -227,16 +227,16 @@ RC_GTEST_PROP(BlockEmissionProperty, SupplyNeverPassesTheCapOverLongRuns, ()) {
 }
 
 TEST(SlashingTest, RulesTakeTheirPercentageRoundedDown) {
-  EXPECT_EQ(slash_amount(Offence::kDoubleSign, tokens(1'000)), tokens(200));
+  EXPECT_EQ(slash_amount(Offence::kEquivocation, tokens(1'000)), tokens(200));
   EXPECT_EQ(slash_amount(Offence::kFalseVerdictVote, tokens(1'000)), tokens(50));
-  EXPECT_EQ(slash_amount(Offence::kDoubleSign, tokens(4)), tokens(0));
+  EXPECT_EQ(slash_amount(Offence::kEquivocation, tokens(4)), tokens(0));
   EXPECT_EQ(slash_amount(Offence::kFalseVerdictVote, tokens(39)), tokens(1));
-  EXPECT_EQ(slash_amount(Offence::kDoubleSign, tokens(kMax)), tokens(kMax / 5));
-  EXPECT_STREQ(offence_name(Offence::kDoubleSign), "double-sign");
+  EXPECT_EQ(slash_amount(Offence::kEquivocation, tokens(kMax)), tokens(kMax / 5));
+  EXPECT_STREQ(offence_name(Offence::kEquivocation), "equivocation");
 }
 
 RC_GTEST_PROP(SlashingProperty, NeverTakesMoreThanTheRuleAllows, (std::uint64_t slashable)) {
-  for (const auto offence : {Offence::kDoubleSign, Offence::kFalseVerdictVote}) {
+  for (const auto offence : {Offence::kEquivocation, Offence::kFalseVerdictVote}) {
     const auto amount = slash_amount(offence, tokens(slashable)).value();
     const auto percent = slash_percent(offence);
     // amount * 100 <= slashable * percent < (amount + 1) * 100
