@@ -57,8 +57,9 @@ TEST(BlockExecution, RewardsArePaidAtTheNextHeightToExactlyTheSigners) {
   auto plan = chain.commit(chain.payload({}));
   ASSERT_TRUE(plan) << plan.error().to_string();
   // Emission min(1,000, 10 * 20) = 200, plus the fee 1: 201. The proposer
-  // (validator 0) takes 10% (20) and the dust (1); 181 is shared by stake
-  // among the three equal signers, 60 each.
+  // (validator 0) takes 10% (20); 181 is shared by stake among the three
+  // equal signers, 60 each, and the one token left goes by the divisor rule
+  // to the lowest index on the tie (validator 0 again).
   EXPECT_EQ(plan->parent_emission, TokenAmount(200));
   EXPECT_EQ(plan->parent_fees, TokenAmount(1));
   const std::vector<RewardShare> expected{{ValidatorIndex(0), TokenAmount(81)},
