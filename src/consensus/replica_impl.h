@@ -156,6 +156,15 @@ struct Replica::Impl {
   // entering the view change: only then may the timer move the replica past
   // it.
   bool view_change_quorum_held = false;
+  // Timeouts without that quorum in this view change (collector pattern:
+  // each one sends the VIEW-CHANGE again to a new window of relays).
+  std::uint64_t view_change_rounds = 0;
+  // The latest VIEW-CHANGE certificate this replica built or accepted, kept
+  // to answer a replica that evidently missed it, at most once per sender
+  // per timeout_min_ms.
+  MessagePtr view_change_certificate;
+  std::uint64_t view_change_certificate_since_ms = 0;
+  std::map<ValidatorIndex, std::uint64_t> view_change_certificate_sent_ms;
 
   // --- persist before send ---
   std::uint64_t persist_sequence = 0;
@@ -308,6 +317,12 @@ struct Replica::Impl {
   bool proof_is_valid(const PreparedProof& proof, const PreparedEntry& entry);
   void on_view_change(const MessagePtr& message, const ViewChange& change);
   void resend_new_view_to(const ViewChange& change);
+  void on_view_change_certificate(const MessagePtr& message, const ViewChangeCertificate& m);
+  bool view_change_certificate_is_valid(const ViewChangeCertificate& m, const Message& message);
+  void announce_view_change_quorum();
+  void keep_view_change_certificate(MessagePtr message);
+  void send_view_change_certificate_to(const ViewChangeSummary& summary,
+                                       const crypto::Signature& signature);
   void store_view_change(std::shared_ptr<const ViewChange> change);
   void join_view_change_if_supported();
   std::vector<std::shared_ptr<const ViewChange>> view_changes_for(View target) const;
