@@ -57,12 +57,14 @@ struct Slot {
 
 // A message held for a view this replica has not entered yet, with what
 // bounds the buffer: its signer (none for a certificate, which a quorum
-// signed) and its encoded size.
+// signed), its encoded size, and whether it may use the reserved part of
+// the buffer (a certificate, or a message of its view's leader).
 struct BufferedMessage {
   MessagePtr message;
   View view;
   std::optional<ValidatorIndex> signer;
   std::size_t bytes = 0;
+  bool reserved = false;
 };
 
 // What makes two buffered messages the same: kind, phase, view, height and
@@ -102,6 +104,9 @@ struct Replica::Impl {
   std::set<BufferKey> buffered_keys;
   std::size_t buffered_bytes = 0;
   std::map<ValidatorIndex, std::pair<std::size_t, std::size_t>> buffered_by_signer;
+  // Count and bytes held for signers other than their view's leader.
+  std::size_t buffered_unreserved = 0;
+  std::size_t buffered_unreserved_bytes = 0;
 
   // --- chain ---
   ChainTip committed;
@@ -274,7 +279,9 @@ struct Replica::Impl {
   enum class Timing : std::uint8_t { kStale, kNow, kFuture };
   Timing timing_of(View message_view) const;
   std::size_t stake_share(ValidatorIndex signer, std::size_t whole, std::size_t floor) const;
-  bool buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes) const;
+  bool buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes,
+                       bool reserved) const;
+  void count_buffered(const BufferedMessage& entry);
 
   // Holds `message` for `message_view` if that view is at most one ahead,
   // it is new, there is room, and `authentic()` (which refuses what it
@@ -292,19 +299,16 @@ struct Replica::Impl {
       return;
     }
     const std::size_t bytes = encoded_message_size(*message);
-    if (!buffer_has_room(signer, bytes)) {
+    const bool reserved = !signer || *signer == leader_of(message_view);
+    if (!buffer_has_room(signer, bytes, reserved)) {
       refuse(Refusal::kFutureViewBufferFull);
       return;
     }
     if (!authentic()) return;
     buffered_keys.insert(identity);
-    buffered_bytes += bytes;
-    if (signer) {
-      auto& used = buffered_by_signer[*signer];
-      ++used.first;
-      used.second += bytes;
-    }
-    future_messages.push_back(BufferedMessage{message, message_view, signer, bytes});
+    BufferedMessage entry{message, message_view, signer, bytes, reserved};
+    count_buffered(entry);
+    future_messages.push_back(std::move(entry));
   }
   static BufferKey buffer_key(const Message& message);
   void drop_buffered_below(View first_kept);

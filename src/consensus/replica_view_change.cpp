@@ -9,6 +9,9 @@ namespace {
 constexpr std::size_t kMaxBufferedBytes = 32ULL << 20;
 constexpr std::size_t kMinBufferedMessagesPerSigner = 4;
 constexpr std::size_t kMinBufferedBytesPerSigner = 1ULL << 20;
+// The part of the buffer (in count and bytes) that only certificates and
+// the messages of their view's leader may use: 1 / kReservedBufferDivisor.
+constexpr std::size_t kReservedBufferDivisor = 4;
 
 // Farthest a VIEW-CHANGE may ask to move ahead of the replica's view. Honest
 // replicas move one view per timeout, so they are never this far apart; a
@@ -84,10 +87,23 @@ std::size_t Replica::Impl::stake_share(ValidatorIndex signer, std::size_t whole,
   return std::max<std::size_t>(static_cast<std::size_t>(share), floor);
 }
 
-bool Replica::Impl::buffer_has_room(const std::optional<ValidatorIndex>& signer,
-                                    std::size_t bytes) const {
+// With many validators of small stake the per-signer floors add up to more
+// than the whole buffer, so signers holding less than a third of the stake
+// could fill it. A quarter is therefore kept for what entering the next
+// view needs from others: certificates (a quorum signed them) and the
+// messages of the view's leader (its PRE-PREPAREs), which stays within its
+// own share.
+bool Replica::Impl::buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes,
+                                    bool reserved) const {
   if (future_messages.size() >= config.max_buffered_messages ||
       buffered_bytes + bytes > kMaxBufferedBytes) {
+    return false;
+  }
+  if (!reserved &&
+      (buffered_unreserved >=
+           config.max_buffered_messages - config.max_buffered_messages / kReservedBufferDivisor ||
+       buffered_unreserved_bytes + bytes >
+           kMaxBufferedBytes - kMaxBufferedBytes / kReservedBufferDivisor)) {
     return false;
   }
   if (!signer) return true;
@@ -119,19 +135,29 @@ void Replica::Impl::drop_buffered_below(View first_kept) {
   for (BufferedMessage& entry : all) {
     if (entry.view < first_kept) continue;
     buffered_keys.insert(buffer_key(*entry.message));
-    buffered_bytes += entry.bytes;
-    if (entry.signer) {
-      auto& used = buffered_by_signer[*entry.signer];
-      ++used.first;
-      used.second += entry.bytes;
-    }
+    count_buffered(entry);
     future_messages.push_back(std::move(entry));
+  }
+}
+
+void Replica::Impl::count_buffered(const BufferedMessage& entry) {
+  buffered_bytes += entry.bytes;
+  if (!entry.reserved) {
+    ++buffered_unreserved;
+    buffered_unreserved_bytes += entry.bytes;
+  }
+  if (entry.signer) {
+    auto& used = buffered_by_signer[*entry.signer];
+    ++used.first;
+    used.second += entry.bytes;
   }
 }
 
 void Replica::Impl::clear_buffer_bounds() {
   buffered_keys.clear();
   buffered_bytes = 0;
+  buffered_unreserved = 0;
+  buffered_unreserved_bytes = 0;
   buffered_by_signer.clear();
 }
 
