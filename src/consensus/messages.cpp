@@ -240,22 +240,42 @@ Result<ViewChange> decode_view_change(Decoder& decoder, const DecodeLimits& limi
   return message;
 }
 
+// Signed summaries, senders strictly increasing.
+Result<std::vector<SignedViewChangeSummary>> decode_summaries(Decoder& decoder,
+                                                              std::string_view field,
+                                                              const DecodeLimits& limits) {
+  std::vector<SignedViewChangeSummary> summaries;
+  AETHEL_TRY_ASSIGN(
+      summaries,
+      decoder.read_vector(field, limits.max_view_changes, kSummaryFixedSize + kSignatureSize,
+                          [&](Decoder& d) { return decode_signed_summary(d, limits); }));
+  for (std::size_t i = 1; i < summaries.size(); ++i) {
+    if (summaries[i].summary.sender <= summaries[i - 1].summary.sender) {
+      return fail(ErrorCode::kNonCanonical, std::string(field) + "[" + std::to_string(i) +
+                                                "]: senders must be strictly increasing" +
+                                                at_offset(decoder));
+    }
+  }
+  return summaries;
+}
+
+Result<ViewChangeCertificate> decode_view_change_certificate(Decoder& decoder,
+                                                             const DecodeLimits& limits) {
+  ViewChangeCertificate message;
+  AETHEL_TRY_ASSIGN(message.view, decoder.read_strong<View>("view_change_certificate.view"));
+  AETHEL_TRY_ASSIGN(message.sender,
+                    decoder.read_strong<ValidatorIndex>("view_change_certificate.sender"));
+  AETHEL_TRY_ASSIGN(message.view_changes,
+                    decode_summaries(decoder, "view_change_certificate.view_changes", limits));
+  return message;
+}
+
 Result<NewView> decode_new_view(Decoder& decoder, const DecodeLimits& limits) {
   NewView message;
   AETHEL_TRY_ASSIGN(message.view, decoder.read_strong<View>("new_view.view"));
   AETHEL_TRY_ASSIGN(message.leader, decoder.read_strong<ValidatorIndex>("new_view.leader"));
   AETHEL_TRY_ASSIGN(message.view_changes,
-                    decoder.read_vector("new_view.view_changes", limits.max_view_changes,
-                                        kSummaryFixedSize + kSignatureSize, [&](Decoder& d) {
-                                          return decode_signed_summary(d, limits);
-                                        }));
-  for (std::size_t i = 1; i < message.view_changes.size(); ++i) {
-    if (message.view_changes[i].summary.sender <= message.view_changes[i - 1].summary.sender) {
-      return fail(ErrorCode::kNonCanonical, "new_view.view_changes[" + std::to_string(i) +
-                                                "]: senders must be strictly increasing" +
-                                                at_offset(decoder));
-    }
-  }
+                    decode_summaries(decoder, "new_view.view_changes", limits));
   AETHEL_TRY_ASSIGN(
       message.stable_checkpoint,
       decode_optional_certificate(decoder, "new_view.stable_checkpoint", limits.max_signatures));
@@ -268,12 +288,13 @@ Result<NewView> decode_new_view(Decoder& decoder, const DecodeLimits& limits) {
 }
 
 constexpr std::array<std::uint8_t, 1> kSupportedVersions = {kMessageFormatVersion};
-constexpr std::array<std::uint8_t, 5> kMessageTags = {
+constexpr std::array<std::uint8_t, 6> kMessageTags = {
     static_cast<std::uint8_t>(MessageType::kPrePrepare),
     static_cast<std::uint8_t>(MessageType::kVote),
     static_cast<std::uint8_t>(MessageType::kCertificate),
     static_cast<std::uint8_t>(MessageType::kViewChange),
     static_cast<std::uint8_t>(MessageType::kNewView),
+    static_cast<std::uint8_t>(MessageType::kViewChangeCertificate),
 };
 
 std::size_t encoded_block_size(const Block& block) noexcept {
@@ -356,7 +377,8 @@ MessageType message_type(const Message& message) noexcept {
     case 1: return MessageType::kVote;
     case 2: return MessageType::kCertificate;
     case 3: return MessageType::kViewChange;
-    default: return MessageType::kNewView;
+    case 4: return MessageType::kNewView;
+    default: return MessageType::kViewChangeCertificate;
   }
 }
 
@@ -367,6 +389,7 @@ const char* message_type_name(MessageType type) noexcept {
     case MessageType::kCertificate: return "CERTIFICATE";
     case MessageType::kViewChange: return "VIEW-CHANGE";
     case MessageType::kNewView: return "NEW-VIEW";
+    case MessageType::kViewChangeCertificate: return "VIEW-CHANGE-CERTIFICATE";
   }
   return "?";
 }
@@ -378,6 +401,7 @@ ValidatorIndex message_sender(const Message& message) noexcept {
     ValidatorIndex operator()(const CertificateMessage& m) const { return m.sender; }
     ValidatorIndex operator()(const ViewChange& m) const { return m.signed_summary.summary.sender; }
     ValidatorIndex operator()(const NewView& m) const { return m.leader; }
+    ValidatorIndex operator()(const ViewChangeCertificate& m) const { return m.sender; }
   };
   return std::visit(Visitor{}, message);
 }
@@ -440,6 +464,13 @@ std::size_t encoded_message_size(const Message& message) {
       return size + encoded_optional_certificate_size(m.stable_checkpoint) +
              encoded_proofs_size(m.reproposals) + kSignatureSize;
     }
+    std::size_t operator()(const ViewChangeCertificate& m) const {
+      std::size_t size = 8 + 8 + 4;
+      for (const SignedViewChangeSummary& s : m.view_changes) {
+        size += encoded_summary_size(s.summary) + kSignatureSize;
+      }
+      return size;
+    }
   };
   return kEnvelope + std::visit(Visitor{}, message);
 }
@@ -467,6 +498,10 @@ Bytes encode_message(const Message& message) {
       encode_optional_certificate(out, m.stable_checkpoint);
       out.put_vector(m.reproposals, encode_prepared_proof);
       out.put_fixed(m.signature);
+    }
+    void operator()(const ViewChangeCertificate& m) const {
+      out.put_strong(m.view).put_strong(m.sender);
+      out.put_vector(m.view_changes, encode_signed_summary);
     }
   };
   std::visit(Visitor{encoder}, message);
@@ -501,6 +536,11 @@ Result<Message> decode_message(ByteView bytes, const DecodeLimits& limits) {
       case MessageType::kNewView: {
         NewView m;
         AETHEL_TRY_ASSIGN(m, decode_new_view(decoder, limits));
+        return Message(std::move(m));
+      }
+      case MessageType::kViewChangeCertificate: {
+        ViewChangeCertificate m;
+        AETHEL_TRY_ASSIGN(m, decode_view_change_certificate(decoder, limits));
         return Message(std::move(m));
       }
     }

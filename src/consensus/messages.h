@@ -155,7 +155,24 @@ struct NewView {
   crypto::Signature signature;  // over new_view_signing_bytes
 };
 
-using Message = std::variant<PrePrepare, Vote, CertificateMessage, ViewChange, NewView>;
+// VIEW-CHANGE certificate: the signed summaries of VIEW-CHANGEs from more
+// than 2/3 of stake, each asking for `view` or a later view, senders
+// strictly increasing. It proves what a replica must hold before its timer
+// may move it past `view` (the pacing rule in docs/consensus.md) without
+// the replica receiving those VIEW-CHANGEs itself. In the collector pattern
+// VIEW-CHANGEs go to a few leaders only, and the first of them that holds
+// a quorum broadcasts this certificate, as a collector broadcasts a vote
+// certificate. It carries no signature of its own (every summary is
+// signed) and no proofs: it paces view changes, it does not build a
+// NEW-VIEW.
+struct ViewChangeCertificate {
+  View view;
+  ValidatorIndex sender;  // informational; the summaries authenticate themselves
+  std::vector<SignedViewChangeSummary> view_changes;
+};
+
+using Message =
+    std::variant<PrePrepare, Vote, CertificateMessage, ViewChange, NewView, ViewChangeCertificate>;
 using MessagePtr = std::shared_ptr<const Message>;
 
 enum class MessageType : std::uint8_t {
@@ -164,6 +181,7 @@ enum class MessageType : std::uint8_t {
   kCertificate = 3,
   kViewChange = 4,
   kNewView = 5,
+  kViewChangeCertificate = 6,
 };
 inline constexpr std::uint8_t kMessageFormatVersion = 1;
 
@@ -177,7 +195,7 @@ ValidatorIndex message_sender(const Message& message) noexcept;
 struct DecodeLimits {
   std::size_t max_claims = kMaxClaimsPerBlock;
   std::size_t max_signatures = kMaxValidators;    // per certificate
-  std::size_t max_view_changes = kMaxValidators;  // summaries in a NEW-VIEW
+  std::size_t max_view_changes = kMaxValidators;  // summaries in a NEW-VIEW or certificate
   std::size_t max_prepared_entries = 1024;        // per VIEW-CHANGE and re-proposals
 };
 

@@ -152,6 +152,9 @@ void Replica::Impl::on_message(const MessagePtr& message) {
     void operator()(const CertificateMessage& m) const { impl.on_certificate(m, message); }
     void operator()(const ViewChange& m) const { impl.on_view_change(message, m); }
     void operator()(const NewView& m) const { impl.on_new_view(m); }
+    void operator()(const ViewChangeCertificate& m) const {
+      impl.on_view_change_certificate(message, m);
+    }
   };
   std::visit(Visitor{*this, message}, *message);
 }

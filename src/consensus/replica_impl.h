@@ -57,12 +57,14 @@ struct Slot {
 
 // A message held for a view this replica has not entered yet, with what
 // bounds the buffer: its signer (none for a certificate, which a quorum
-// signed) and its encoded size.
+// signed), its encoded size, and whether it may use the reserved part of
+// the buffer (a certificate, or a message of its view's leader).
 struct BufferedMessage {
   MessagePtr message;
   View view;
   std::optional<ValidatorIndex> signer;
   std::size_t bytes = 0;
+  bool reserved = false;
 };
 
 // What makes two buffered messages the same: kind, phase, view, height and
@@ -102,6 +104,9 @@ struct Replica::Impl {
   std::set<BufferKey> buffered_keys;
   std::size_t buffered_bytes = 0;
   std::map<ValidatorIndex, std::pair<std::size_t, std::size_t>> buffered_by_signer;
+  // Count and bytes held for signers other than their view's leader.
+  std::size_t buffered_unreserved = 0;
+  std::size_t buffered_unreserved_bytes = 0;
 
   // --- chain ---
   ChainTip committed;
@@ -156,6 +161,15 @@ struct Replica::Impl {
   // entering the view change: only then may the timer move the replica past
   // it.
   bool view_change_quorum_held = false;
+  // Timeouts without that quorum in this view change (collector pattern:
+  // each one sends the VIEW-CHANGE again to a new window of relays).
+  std::uint64_t view_change_rounds = 0;
+  // The latest VIEW-CHANGE certificate this replica built or accepted, kept
+  // to answer a replica that evidently missed it, at most once per sender
+  // per timeout_min_ms.
+  MessagePtr view_change_certificate;
+  std::uint64_t view_change_certificate_since_ms = 0;
+  std::map<ValidatorIndex, std::uint64_t> view_change_certificate_sent_ms;
 
   // --- persist before send ---
   std::uint64_t persist_sequence = 0;
@@ -265,7 +279,9 @@ struct Replica::Impl {
   enum class Timing : std::uint8_t { kStale, kNow, kFuture };
   Timing timing_of(View message_view) const;
   std::size_t stake_share(ValidatorIndex signer, std::size_t whole, std::size_t floor) const;
-  bool buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes) const;
+  bool buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes,
+                       bool reserved) const;
+  void count_buffered(const BufferedMessage& entry);
 
   // Holds `message` for `message_view` if that view is at most one ahead,
   // it is new, there is room, and `authentic()` (which refuses what it
@@ -283,19 +299,16 @@ struct Replica::Impl {
       return;
     }
     const std::size_t bytes = encoded_message_size(*message);
-    if (!buffer_has_room(signer, bytes)) {
+    const bool reserved = !signer || *signer == leader_of(message_view);
+    if (!buffer_has_room(signer, bytes, reserved)) {
       refuse(Refusal::kFutureViewBufferFull);
       return;
     }
     if (!authentic()) return;
     buffered_keys.insert(identity);
-    buffered_bytes += bytes;
-    if (signer) {
-      auto& used = buffered_by_signer[*signer];
-      ++used.first;
-      used.second += bytes;
-    }
-    future_messages.push_back(BufferedMessage{message, message_view, signer, bytes});
+    BufferedMessage entry{message, message_view, signer, bytes, reserved};
+    count_buffered(entry);
+    future_messages.push_back(std::move(entry));
   }
   static BufferKey buffer_key(const Message& message);
   void drop_buffered_below(View first_kept);
@@ -308,6 +321,12 @@ struct Replica::Impl {
   bool proof_is_valid(const PreparedProof& proof, const PreparedEntry& entry);
   void on_view_change(const MessagePtr& message, const ViewChange& change);
   void resend_new_view_to(const ViewChange& change);
+  void on_view_change_certificate(const MessagePtr& message, const ViewChangeCertificate& m);
+  bool view_change_certificate_is_valid(const ViewChangeCertificate& m, const Message& message);
+  void announce_view_change_quorum();
+  void keep_view_change_certificate(MessagePtr message);
+  void send_view_change_certificate_to(const ViewChangeSummary& summary,
+                                       const crypto::Signature& signature);
   void store_view_change(std::shared_ptr<const ViewChange> change);
   void join_view_change_if_supported();
   std::vector<std::shared_ptr<const ViewChange>> view_changes_for(View target) const;

@@ -9,6 +9,9 @@ namespace {
 constexpr std::size_t kMaxBufferedBytes = 32ULL << 20;
 constexpr std::size_t kMinBufferedMessagesPerSigner = 4;
 constexpr std::size_t kMinBufferedBytesPerSigner = 1ULL << 20;
+// The part of the buffer (in count and bytes) that only certificates and
+// the messages of their view's leader may use: 1 / kReservedBufferDivisor.
+constexpr std::size_t kReservedBufferDivisor = 4;
 
 // Farthest a VIEW-CHANGE may ask to move ahead of the replica's view. Honest
 // replicas move one view per timeout, so they are never this far apart; a
@@ -84,10 +87,23 @@ std::size_t Replica::Impl::stake_share(ValidatorIndex signer, std::size_t whole,
   return std::max<std::size_t>(static_cast<std::size_t>(share), floor);
 }
 
-bool Replica::Impl::buffer_has_room(const std::optional<ValidatorIndex>& signer,
-                                    std::size_t bytes) const {
+// With many validators of small stake the per-signer floors add up to more
+// than the whole buffer, so signers holding less than a third of the stake
+// could fill it. A quarter is therefore kept for what entering the next
+// view needs from others: certificates (a quorum signed them) and the
+// messages of the view's leader (its PRE-PREPAREs), which stays within its
+// own share.
+bool Replica::Impl::buffer_has_room(const std::optional<ValidatorIndex>& signer, std::size_t bytes,
+                                    bool reserved) const {
   if (future_messages.size() >= config.max_buffered_messages ||
       buffered_bytes + bytes > kMaxBufferedBytes) {
+    return false;
+  }
+  if (!reserved &&
+      (buffered_unreserved >=
+           config.max_buffered_messages - config.max_buffered_messages / kReservedBufferDivisor ||
+       buffered_unreserved_bytes + bytes >
+           kMaxBufferedBytes - kMaxBufferedBytes / kReservedBufferDivisor)) {
     return false;
   }
   if (!signer) return true;
@@ -119,19 +135,29 @@ void Replica::Impl::drop_buffered_below(View first_kept) {
   for (BufferedMessage& entry : all) {
     if (entry.view < first_kept) continue;
     buffered_keys.insert(buffer_key(*entry.message));
-    buffered_bytes += entry.bytes;
-    if (entry.signer) {
-      auto& used = buffered_by_signer[*entry.signer];
-      ++used.first;
-      used.second += entry.bytes;
-    }
+    count_buffered(entry);
     future_messages.push_back(std::move(entry));
+  }
+}
+
+void Replica::Impl::count_buffered(const BufferedMessage& entry) {
+  buffered_bytes += entry.bytes;
+  if (!entry.reserved) {
+    ++buffered_unreserved;
+    buffered_unreserved_bytes += entry.bytes;
+  }
+  if (entry.signer) {
+    auto& used = buffered_by_signer[*entry.signer];
+    ++used.first;
+    used.second += entry.bytes;
   }
 }
 
 void Replica::Impl::clear_buffer_bounds() {
   buffered_keys.clear();
   buffered_bytes = 0;
+  buffered_unreserved = 0;
+  buffered_unreserved_bytes = 0;
   buffered_by_signer.clear();
 }
 
@@ -196,9 +222,11 @@ void Replica::Impl::start_view_change(View target) {
     broadcast(message);
   }
   view_change_quorum_held = false;
+  view_change_rounds = 0;
   store_view_change(std::shared_ptr<const ViewChange>(change));
   if (!note_view_change_quorum()) wait_for_view_change_quorum();
   try_send_new_view();
+  announce_view_change_quorum();
 }
 
 // PBFT's rule against replicas drifting apart: after sending VIEW-CHANGE
@@ -281,6 +309,7 @@ void Replica::Impl::on_view_change(const MessagePtr& message, const ViewChange& 
   }
   if (summary.new_view < view || (summary.new_view == view && !in_view_change)) {
     refuse(Refusal::kStaleView);
+    send_view_change_certificate_to(summary, change.signed_summary.signature);
     return;
   }
   if (summary.new_view.value() - view.value() > kMaxViewChangeLead) {
@@ -291,6 +320,7 @@ void Replica::Impl::on_view_change(const MessagePtr& message, const ViewChange& 
   if (latest != latest_view_change.end() &&
       latest->second->signed_summary.summary.new_view >= summary.new_view) {
     refuse(Refusal::kDuplicate);
+    send_view_change_certificate_to(summary, change.signed_summary.signature);
     return;
   }
   if (!view_change_is_valid(change)) {
@@ -301,6 +331,133 @@ void Replica::Impl::on_view_change(const MessagePtr& message, const ViewChange& 
   join_view_change_if_supported();
   note_view_change_quorum();
   try_send_new_view();
+  announce_view_change_quorum();
+  send_view_change_certificate_to(summary, change.signed_summary.signature);
+}
+
+// Collector pattern: VIEW-CHANGEs reach only the new leader and, when it
+// fails to answer, a few relays (view_change_relays). The first replica
+// that holds a quorum of them for its view or later views itself, and did
+// not send the NEW-VIEW, broadcasts their signed summaries, so that every
+// replica may move on (the pacing rule) without receiving N VIEW-CHANGEs.
+// Replicas that learnt of the quorum from such a certificate do not repeat
+// it; all-to-all needs none (every replica receives every VIEW-CHANGE).
+void Replica::Impl::announce_view_change_quorum() {
+  if (!collector() || !in_view_change || !view_change_quorum_held) return;
+  if (view_change_certificate != nullptr &&
+      std::get<ViewChangeCertificate>(*view_change_certificate).view == view) {
+    return;
+  }
+  ViewChangeCertificate certificate;
+  certificate.view = view;
+  certificate.sender = self;
+  // Just a quorum, lowest senders first: every summary costs each
+  // receiver a signature check.
+  Stake stake;
+  for (const auto& [sender, change] : latest_view_change) {
+    if (validators->is_quorum(stake)) break;
+    if (change->signed_summary.summary.new_view < view) continue;
+    certificate.view_changes.push_back(change->signed_summary);
+    stake += validators->at(sender).stake;
+  }
+  AETHEL_ASSERT_MSG(validators->is_quorum(stake), "a held quorum of VIEW-CHANGEs is a quorum");
+  const auto message = std::make_shared<const Message>(std::move(certificate));
+  keep_view_change_certificate(message);
+  broadcast(message);
+}
+
+void Replica::Impl::keep_view_change_certificate(MessagePtr message) {
+  view_change_certificate = std::move(message);
+  view_change_certificate_since_ms = now_ms;
+  view_change_certificate_sent_ms.clear();
+}
+
+// A replica that sends its VIEW-CHANGE for a view at or below that of the
+// certificate this replica holds, timeout_min_ms or more after it was
+// broadcast, missed it (it sends again only while it lacks a quorum): send
+// it the certificate, at most once per sender per timeout_min_ms, and only
+// for a VIEW-CHANGE it really signed (the certificate is large, a forged
+// VIEW-CHANGE small). Sooner than that the broadcast is still on its way.
+void Replica::Impl::send_view_change_certificate_to(const ViewChangeSummary& summary,
+                                                    const crypto::Signature& signature) {
+  if (view_change_certificate == nullptr || summary.sender == self ||
+      std::get<ViewChangeCertificate>(*view_change_certificate).view < summary.new_view ||
+      now_ms - view_change_certificate_since_ms < config.timeout_min_ms) {
+    return;
+  }
+  const auto last = view_change_certificate_sent_ms.find(summary.sender);
+  if (last != view_change_certificate_sent_ms.end() &&
+      now_ms - last->second < config.timeout_min_ms) {
+    return;
+  }
+  if (!verify_signature(summary.sender, crypto::SigningDomain::kConsensusViewChange,
+                        view_change_signing_bytes(config.chain_id, summary), signature)) {
+    refuse(Refusal::kBadSignature);
+    return;
+  }
+  view_change_certificate_sent_ms[summary.sender] = now_ms;
+  emit_network(Send{summary.sender, view_change_certificate});
+}
+
+// A quorum asked for `m.view` or later views: a replica in an earlier view
+// joins m.view (more than the weak quorum the joining rule needs), and a
+// replica waiting in m.view holds the quorum its timer needs to move on.
+void Replica::Impl::on_view_change_certificate(const MessagePtr& message,
+                                               const ViewChangeCertificate& m) {
+  if (m.view < view || (m.view == view && !in_view_change)) {
+    refuse(Refusal::kStaleView);
+    return;
+  }
+  if (m.view == view && view_change_quorum_held) {
+    refuse(Refusal::kDuplicate);
+    return;
+  }
+  if (m.view.value() - view.value() > kMaxViewChangeLead) {
+    refuse(Refusal::kInvalidViewChange);
+    return;
+  }
+  if (!view_change_certificate_is_valid(m, *message)) return;
+  keep_view_change_certificate(message);
+  if (m.view > view) start_view_change(m.view);
+  if (!in_view_change || view != m.view || view_change_quorum_held) return;
+  view_change_quorum_held = true;
+  restart_view_timer();
+}
+
+// Structure first (members, order, views, a quorum of stake), then every
+// signature; a certificate that failed once is refused by its hash.
+bool Replica::Impl::view_change_certificate_is_valid(const ViewChangeCertificate& m,
+                                                     const Message& message) {
+  Stake stake;
+  for (std::size_t i = 0; i < m.view_changes.size(); ++i) {
+    const ViewChangeSummary& summary = m.view_changes[i].summary;
+    if (!validators->contains(summary.sender) || summary.new_view < m.view ||
+        (i > 0 && summary.sender <= m.view_changes[i - 1].summary.sender)) {
+      refuse(Refusal::kInvalidViewChange);
+      return false;
+    }
+    stake += validators->at(summary.sender).stake;
+  }
+  if (!validators->is_quorum(stake)) {
+    refuse(Refusal::kInvalidViewChange);
+    return false;
+  }
+  const Hash256 identity = crypto::sha256(encode_message(message));
+  if (failed_certificates.contains(identity)) {
+    refuse(Refusal::kBadSignature);
+    return false;
+  }
+  for (const SignedViewChangeSummary& signed_summary : m.view_changes) {
+    const ViewChangeSummary& summary = signed_summary.summary;
+    if (!verify_signature(summary.sender, crypto::SigningDomain::kConsensusViewChange,
+                          view_change_signing_bytes(config.chain_id, summary),
+                          signed_summary.signature)) {
+      remember_failed_certificate(identity);
+      refuse(Refusal::kBadSignature);
+      return false;
+    }
+  }
+  return true;
 }
 
 // The sender missed this view's NEW-VIEW: send it again, at most once per
@@ -554,19 +711,34 @@ void Replica::Impl::leave_view() {
   start_view_change(*next_view);
 }
 
+// Resends happen after a timeout without a quorum of VIEW-CHANGEs, or in a
+// stall longer than timeout_max_ms. All-to-all broadcasts, as it does every
+// message: seeing the others' VIEW-CHANGEs is how replicas learn of a
+// quorum or join a later view. The collector pattern stays linear: without
+// the quorum, the VIEW-CHANGE goes to the new leader and a window of relays
+// (the leaders of the next views, view_change_relays), one of which
+// broadcasts a VIEW-CHANGE certificate once it holds a quorum; with the
+// quorum, only the new leader still needs it (for its NEW-VIEW). The new
+// leader, if it already entered the view, answers with its NEW-VIEW.
 void Replica::Impl::resend_view_change() {
   if (!in_view_change) return;
   const auto own = latest_view_change.find(self);
   if (own == latest_view_change.end() || own->second->signed_summary.summary.new_view != view) {
     return;
   }
-  // Broadcast even in the collector pattern: resends happen only after a
-  // timeout without a quorum of VIEW-CHANGEs, or a stall longer than
-  // timeout_max_ms, when replicas may be in different views, and seeing
-  // the others' VIEW-CHANGEs is how they learn of a quorum or join a later
-  // view (join_view_change_if_supported). The new leader, if it already
-  // entered the view, answers with its NEW-VIEW.
-  broadcast(std::make_shared<const Message>(ViewChange(*own->second)));
+  const auto message = std::make_shared<const Message>(ViewChange(*own->second));
+  if (!collector()) {
+    broadcast(message);
+    return;
+  }
+  if (view_change_quorum_held) {
+    if (current_leader() != self) emit_network(Send{current_leader(), message});
+    return;
+  }
+  ++view_change_rounds;
+  for (const ValidatorIndex relay : view_change_relays(*validators, view, view_change_rounds)) {
+    if (relay != self) emit_network(Send{relay, message});
+  }
 }
 
 }  // namespace aethel::consensus

@@ -84,4 +84,33 @@ ValidatorIndex ValidatorSet::leader_for_view(View view) const {
   return ValidatorIndex(static_cast<std::uint64_t>(found - cumulative_stake_.begin()));
 }
 
+namespace {
+
+// Adds the leaders of views first .. first + count - 1 (those that exist)
+// not yet in `out`.
+void add_leaders(const ValidatorSet& validators, std::uint64_t first, std::uint64_t count,
+                 std::vector<ValidatorIndex>& out) {
+  constexpr std::uint64_t kLastView = ~0ULL;
+  for (std::uint64_t i = 0; i < count && first <= kLastView - i; ++i) {
+    const ValidatorIndex leader = validators.leader_for_view(View(first + i));
+    if (std::find(out.begin(), out.end(), leader) == out.end()) out.push_back(leader);
+  }
+}
+
+}  // namespace
+
+std::vector<ValidatorIndex> view_change_relays(const ValidatorSet& validators, View view,
+                                               std::uint64_t round) {
+  constexpr std::uint64_t kLastView = ~0ULL;
+  constexpr std::uint64_t k = kViewChangeRelaysPerWindow;
+  std::vector<ValidatorIndex> relays{validators.leader_for_view(view)};
+  if (view.value() == kLastView) return relays;
+  add_leaders(validators, view.value() + 1, k, relays);
+  // The round's own window starts k (round - 1) views further on.
+  if (round >= 2 && round - 1 <= (kLastView - view.value() - 1) / k) {
+    add_leaders(validators, view.value() + 1 + k * (round - 1), k, relays);
+  }
+  return relays;
+}
+
 }  // namespace aethel::consensus

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -75,6 +76,21 @@ class ValidatorSet {
 };
 
 using ValidatorSetPtr = std::shared_ptr<const ValidatorSet>;
+
+// Leaders of the views after a view change's target that a waiting
+// VIEW-CHANGE is also sent to in the collector pattern, per window.
+inline constexpr std::uint64_t kViewChangeRelaysPerWindow = 3;
+
+// Collector pattern: where a replica waiting in a view change for `view`
+// sends its VIEW-CHANGE again after its `round`-th (>= 1) timeout without
+// a quorum of VIEW-CHANGEs: the leader of `view`, the leaders of the next
+// kViewChangeRelaysPerWindow views, and from the second round on the
+// leaders of the round's own window further on (views view + k (round - 1)
+// + 1 to view + k round), so that every round retries the nearest relays
+// (messages lost in a partition) and probes new ones (the nearest may all be
+// faulty). Distinct, in that order; no view past the last view number.
+std::vector<ValidatorIndex> view_change_relays(const ValidatorSet& validators, View view,
+                                               std::uint64_t round);
 
 // Smallest s with 3 * s > 2 * total, without overflow.
 Stake quorum_threshold(Stake total) noexcept;

@@ -156,6 +156,9 @@ std::string Cluster::describe(const Message& message) const {
           << s.prepared[i].view.value() << "#" << short_hex(s.prepared[i].digest);
     }
     out << "]";
+  } else if (const auto* vcc = std::get_if<ViewChangeCertificate>(&message)) {
+    out << "VIEW-CHANGE-CERTIFICATE v" << vcc->view.value() << " from " << vcc->view_changes.size()
+        << " view changes";
   } else {
     const auto& m = std::get<NewView>(message);
     out << "NEW-VIEW v" << m.view.value() << " from " << m.view_changes.size()

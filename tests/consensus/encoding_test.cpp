@@ -23,6 +23,13 @@ std::vector<Message> sample_messages(const ReplicaFixture& f) {
   new_view.stable_checkpoint =
       f.certificate(VotePhase::kCheckpoint, 0, 4, crypto::sha256("state"), {1, 2, 3});
   sign_new_view(f.config().chain_id, f.key(new_view.leader.value()), new_view);
+  ViewChangeSummary later = summary;
+  later.new_view = View(3);
+  later.sender = ValidatorIndex(2);
+  ViewChangeCertificate certificate{
+      View(2),
+      ValidatorIndex(3),
+      {change.signed_summary, sign_view_change_summary(f.config().chain_id, f.key(2), later)}};
   return {
       f.pre_prepare(block, 1, f.leader(View(1))),
       f.vote(VotePhase::kPrepare, 1, 3, digest, 2),
@@ -30,6 +37,7 @@ std::vector<Message> sample_messages(const ReplicaFixture& f) {
       f.certificate_message(f.certificate(VotePhase::kCommit, 1, 3, digest, {0, 2, 3}), 0),
       change,
       new_view,
+      certificate,
   };
 }
 
@@ -100,6 +108,21 @@ TEST(MessageEncoding, MalformedBytesAreRefusedNamingTheField) {
          return encode_message(f.certificate_message(c, 0));
        },
        ErrorCode::kNonCanonical, "signers"},
+      {"view-change certificate senders out of order",
+       [](const ReplicaFixture& f) {
+         ViewChangeCertificate c;
+         c.view = View(1);
+         c.sender = ValidatorIndex(0);
+         for (std::size_t sender : {2, 1}) {
+           ViewChangeSummary summary;
+           summary.new_view = View(1);
+           summary.sender = ValidatorIndex(sender);
+           c.view_changes.push_back(
+               sign_view_change_summary(f.config().chain_id, f.key(sender), summary));
+         }
+         return encode_message(c);
+       },
+       ErrorCode::kNonCanonical, "view_change_certificate.view_changes[1]"},
       {"more claims than the limit",
        [](const ReplicaFixture& f) {
          return encode_message(f.pre_prepare(f.block(1, 0, 0, {}, 5), 0, 0));

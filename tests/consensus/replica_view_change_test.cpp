@@ -634,3 +634,50 @@ TEST(ViewChange, AReplicaRestartedInAViewChangeWaitsForTheNewView) {
 
 }  // namespace
 }  // namespace aethel::consensus::testing
+
+namespace aethel::consensus::testing {
+namespace {
+
+// With many validators of small stake the per-signer floors (4 messages)
+// add up to more than the whole buffer. Validators holding less than a
+// third of the stake fill at most three quarters of it; the quarter left
+// still takes the next leader's PRE-PREPARE and a prepare certificate,
+// which are what entering the view needs.
+TEST(ViewChange, ManySmallSignersLeaveRoomForTheNextLeaderAndCertificates) {
+  FixtureOptions options;
+  options.validators = 100;
+  options.max_buffered_messages = 64;
+  ReplicaFixture probe(options);
+  const std::size_t leader1 = probe.leader(View(1));
+  options.self = probe.others(leader1, probe.leader0())[0];
+  ReplicaFixture fixture(options);
+  const Hash256 digest = crypto::sha256("a block of view 1");
+  // 33 validators (a third of the stake is 34) other than the replica and
+  // the next leader, each sending its floor of PREPAREs for view 1 and one
+  // more.
+  std::vector<std::size_t> minority = fixture.others(fixture.self(), leader1);
+  minority.resize(33);
+  std::size_t sent_votes = 0;
+  for (std::size_t voter : minority) {
+    for (std::uint64_t height = 1; height <= 5; ++height) {
+      fixture.receive(fixture.vote(VotePhase::kPrepare, 1, height, digest, voter));
+      ++sent_votes;
+    }
+  }
+  const std::size_t held = fixture.replica().held_items().future_messages;
+  EXPECT_EQ(held, 48u);  // three quarters of 64
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), sent_votes - held);
+  // The next leader's proposal and a certificate still find room.
+  const BlockPtr block = fixture.block(1, 1, leader1);
+  fixture.receive(fixture.pre_prepare(block, 1, leader1));
+  std::vector<std::size_t> quorum = fixture.others(fixture.self(), fixture.self());
+  quorum.resize(67);
+  fixture.receive(fixture.certificate_message(
+      fixture.certificate(VotePhase::kPrepare, 1, 1, block_digest(*block), quorum), quorum[0]));
+  EXPECT_EQ(fixture.replica().held_items().future_messages, held + 2);
+  EXPECT_EQ(fixture.refused(Refusal::kFutureViewBufferFull), sent_votes - held);
+  EXPECT_EQ(fixture.replica().stats().refused_total(), sent_votes - held);
+}
+
+}  // namespace
+}  // namespace aethel::consensus::testing
