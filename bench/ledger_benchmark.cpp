@@ -103,9 +103,11 @@ struct Chain {
   consensus::ValidatorSetPtr validators;
 };
 
-Chain make_chain(std::size_t sender_count) {
+Chain make_chain(std::size_t sender_count, std::size_t block_transactions) {
   Chain chain;
   chain.params = ledger::default_chain_params(crypto::sha256(std::string_view("bench ledger")));
+  chain.params.max_block_transactions =
+      std::max(chain.params.max_block_transactions, block_transactions);
   for (std::size_t i = 0; i < sender_count; ++i) {
     chain.senders.push_back(bench_key("sender", i));
     chain.genesis.accounts.push_back(
@@ -332,7 +334,7 @@ std::string measure(const LedgerBenchmarkConfig& config) {
   const nlohmann::json facts_at_start = out["load_average"];
 
   const std::size_t block_senders = std::max(config.block_proofs, config.block_transfers);
-  const Chain chain = make_chain(std::max<std::size_t>(block_senders, 1'000));
+  const Chain chain = make_chain(std::max<std::size_t>(block_senders, 1'000), block_senders);
   const judge::Limits& limits = chain.params.judge_limits;
   const Bytes proofs_encoded = proof_block(chain, config.block_proofs);
   const Bytes transfers_encoded = transfer_block(chain, config.block_transfers);
