@@ -45,9 +45,21 @@ struct VerifierCounters {
   friend bool operator==(const VerifierCounters&, const VerifierCounters&) = default;
 };
 
+// Fixes the C allocator's thresholds so that the memory of a proof stays in
+// the heap for the next one. Each unit is proved in a fresh Z3 context that
+// allocates and frees megabytes; with glibc's dynamic thresholds, a
+// long-running process with a large heap (a full mempool, the cache, RocksDB)
+// ends up returning that memory to the system after every proof and faulting
+// it back in for the next, which made in-process proving about five times
+// slower in the ledger benchmark. Process-wide and idempotent; the
+// ProofVerifier constructor calls it. No effect where the C library is not
+// glibc.
+void keep_prover_memory_in_the_heap() noexcept;
+
 class ProofVerifier {
  public:
-  // `workers` <= 1 proves in this process; `cache_entries` 0 disables the cache.
+  // `workers` <= 1 proves in this process; `cache_entries` 0 disables the
+  // cache. Calls keep_prover_memory_in_the_heap().
   ProofVerifier(judge::Limits limits, unsigned workers, std::size_t cache_entries);
 
   // Outcomes in input order: for each submission exactly what check_proof
