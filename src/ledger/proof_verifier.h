@@ -15,8 +15,10 @@
 // and is never cached, nor is a refused program. Eviction is deterministic:
 // the entry used least recently, by a use counter rather than a clock.
 //
-// verify() forks when it proves with more than one worker: call it only from
-// a thread with no other threads running in the process.
+// verify() forks when it has more than one unit to prove and workers > 1. The
+// children only prove (Z3 and the allocator, which glibc keeps usable across
+// fork) and leave with _exit, so idle library threads such as RocksDB's
+// background pool do no harm; no other thread may be running Z3 meanwhile.
 #pragma once
 
 #include <cstddef>
