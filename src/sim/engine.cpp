@@ -9,6 +9,7 @@
 #include "consensus/evidence.h"
 #include "consensus/stats.h"
 #include "core/encoding.h"
+#include "sim/oracle_application.h"
 
 namespace aethel::sim {
 namespace {
@@ -137,12 +138,28 @@ std::uint64_t Engine::modelled_round_trip_us() const noexcept {
 }
 
 std::uint64_t Engine::parallel_cost_us(std::uint64_t count, std::uint64_t unit_us) const noexcept {
-  const std::uint64_t cores = options_.cpu.cores;
-  return (count * unit_us + cores - 1) / cores;
+  return sim::parallel_cost_us(options_.cpu, count, unit_us);
 }
 
 bool Engine::runs_replica(const Node& node) const noexcept {
   return !node.crashed && (node.honest || node.strategy != Strategy::kSilent);
+}
+
+ApplicationBehaviour Engine::behaviour_of(const Node& node) const noexcept {
+  if (node.honest) return ApplicationBehaviour::kHonest;
+  switch (node.strategy) {
+    case Strategy::kVoteInvalid: return ApplicationBehaviour::kCollude;
+    case Strategy::kInvalidProposal: return ApplicationBehaviour::kFalseProposals;
+    default: return ApplicationBehaviour::kHonest;
+  }
+}
+
+void Engine::create_applications() {
+  for (auto& node : nodes_) {
+    if (!node.honest && node.strategy == Strategy::kSilent) continue;
+    node.application =
+        std::make_unique<OracleApplication>(oracle_, behaviour_of(node), options_.cpu);
+  }
 }
 
 void Engine::start_node(std::uint32_t index, std::uint64_t now_us) {
@@ -238,6 +255,19 @@ void Engine::schedule_local(std::uint32_t index, std::uint64_t at_us, consensus:
             .local = std::make_shared<const consensus::Event>(std::move(event))});
 }
 
+void Engine::schedule_answers(std::uint32_t index, std::uint64_t at_us,
+                              ApplicationAnswers answers) {
+  Node& node = nodes_[index];
+  for (auto& answer : answers) {
+    std::uint64_t ready_us = at_us;
+    if (answer.cpu_us != 0 || std::holds_alternative<consensus::BlockVerified>(answer.event)) {
+      node.busy_until_us = std::max(node.busy_until_us, at_us) + answer.cpu_us;
+      ready_us = node.busy_until_us;
+    }
+    schedule_local(index, ready_us, std::move(answer.event));
+  }
+}
+
 void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::uint64_t at_us,
                          consensus::Actions& more) {
   Node& node = nodes_[index];
@@ -273,13 +303,9 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
         node.replica->step(start_us / 1000, consensus::Persisted{persist->sequence});
     for (auto& released_action : released) more.push_back(std::move(released_action));
   } else if (auto* request = std::get_if<consensus::RequestProposal>(&action)) {
-    schedule_local(index, at_us, application_proposal(index, *request, at_us / 1000));
+    schedule_answers(index, at_us, node.application->propose(*request, at_us / 1000));
   } else if (auto* verify = std::get_if<consensus::VerifyBlock>(&action)) {
-    const bool lies = !node.honest && node.strategy == Strategy::kVoteInvalid;
-    const std::uint64_t cost_us =
-        lies ? 0 : parallel_cost_us(verify->block->claims.size(), options_.cpu.proof_us);
-    node.busy_until_us = std::max(node.busy_until_us, at_us) + cost_us;
-    schedule_local(index, node.busy_until_us, application_verify(index, *verify->block));
+    schedule_answers(index, at_us, node.application->verify(verify->block));
   } else if (auto* deliver = std::get_if<consensus::DeliverBlock>(&action)) {
     on_deliver_block(index, *deliver, at_us);
   } else if (auto* evidence = std::get_if<consensus::ReportEvidence>(&action)) {
@@ -305,13 +331,10 @@ void Engine::on_deliver_block(std::uint32_t index, const consensus::DeliverBlock
                     "the replica delivers blocks once each, in height order");
   const Hash256 digest = consensus::block_digest(block);
   node.chain.push_back({deliver.block, deliver.commit_certificate});
-  crypto::Sha256Hasher hasher;
-  hasher.update(node.state_digest.view()).update(digest.view());
-  node.state_digest = hasher.finish();
   fold_trace(at_us, index, kTraceCommit, digest);
   observer_->on_commit(index, block, digest, at_us);
   if (node.honest && node.chain.size() == options_.blocks) ++honest_done_;
-  schedule_local(index, at_us, consensus::Executed{block.height, node.state_digest});
+  schedule_answers(index, at_us, node.application->deliver(deliver));
 }
 
 void Engine::accumulate_stats(const Node& node) {
@@ -329,7 +352,8 @@ void Engine::crash(std::uint32_t index, std::uint64_t now_us) {
   if (node.crashed) return;
   accumulate_stats(node);
   node.crashed = true;
-  node.replica.reset();  // volatile state is lost; persisted and chain remain
+  node.replica.reset();  // volatile state is lost; persisted, chain and application remain
+  if (node.application) node.application->crash();
   ++node.incarnation;
   ++node.timer_generation;
   node.busy_until_us = std::max(node.busy_until_us, now_us);
@@ -377,6 +401,7 @@ SimResult Engine::run() {
   wall_start_ = std::chrono::steady_clock::now();
   create_validators();
   choose_byzantine_nodes();
+  create_applications();
   partitions_ = partition_windows();
   std::vector<bool> honest(options_.nodes);
   for (std::uint32_t i = 0; i < options_.nodes; ++i) honest[i] = nodes_[i].honest;

@@ -15,6 +15,7 @@
 #include "consensus/replica.h"
 #include "crypto/sha256.h"
 #include "sim/checkers.h"
+#include "sim/node_application.h"
 #include "sim/options.h"
 #include "sim/prng.h"
 #include "sim/proof_oracle.h"
@@ -102,10 +103,11 @@ struct Node {
   std::uint64_t downlink_free_us = 0;
   std::uint64_t timer_generation = 0;
 
-  // Durable across crashes: the last persisted replica state and the chain.
+  // Durable across crashes: the last persisted replica state, the chain and
+  // the application (absent for a node that never runs a replica).
   consensus::PersistentStatePtr persisted;
   std::vector<ChainEntry> chain;
-  Hash256 state_digest;
+  std::unique_ptr<NodeApplication> application;
 
   // The replica counters at the last charge (CPU time is charged by difference).
   std::uint64_t signatures_made_seen = 0;
@@ -129,6 +131,8 @@ class Engine {
   void choose_byzantine_nodes();
   std::vector<PartitionWindow> partition_windows() const;
   consensus::ReplicaSetup replica_setup(std::uint32_t node);
+  void create_applications();
+  ApplicationBehaviour behaviour_of(const Node& node) const noexcept;
   void start_node(std::uint32_t node, std::uint64_t now_us);
   void schedule_faults();
 
@@ -161,6 +165,7 @@ class Engine {
   void execute_one(std::uint32_t node, consensus::Action& action, std::uint64_t at_us,
                    consensus::Actions& more);
   void schedule_local(std::uint32_t node, std::uint64_t at_us, consensus::Event event);
+  void schedule_answers(std::uint32_t node, std::uint64_t at_us, ApplicationAnswers answers);
   void on_deliver_block(std::uint32_t node, const consensus::DeliverBlock& deliver,
                         std::uint64_t at_us);
   void crash(std::uint32_t node, std::uint64_t now_us);
@@ -172,11 +177,6 @@ class Engine {
   // was carried out by the strategy instead of the default.
   bool adversary_intercepts(std::uint32_t node, const consensus::Action& action,
                             std::uint64_t at_us);
-  consensus::ProposalReady application_proposal(std::uint32_t node,
-                                                const consensus::RequestProposal& request,
-                                                std::uint64_t now_ms) const;
-  consensus::BlockVerified application_verify(std::uint32_t node,
-                                              const consensus::Block& block) const;
   void on_adversary_tick(std::uint32_t node, std::uint64_t now_us);
   void record_for_replay(Node& node, const consensus::MessagePtr& message);
   std::uint32_t random_peer(std::uint32_t node, Prng& prng) const;
