@@ -13,6 +13,7 @@ constexpr std::uint8_t kEvidenceFormatVersion = 1;
 constexpr std::uint8_t kEquivocationTag = 1;
 constexpr std::uint8_t kFalseClaimTag = 2;
 constexpr std::uint8_t kConflictingPrePrepareTag = 3;
+constexpr std::uint8_t kFalseVerdictVoteTag = 4;
 
 bool votes_conflict(const Vote& a, const Vote& b) {
   return a.voter == b.voter && a.phase == b.phase && a.view == b.view && a.height == b.height &&
@@ -102,6 +103,30 @@ Result<void> verify_false_claim(const Hash256& chain_id, const ValidatorSet& val
   return verify_pre_prepare_signature(chain_id, validators, pre_prepare);
 }
 
+Result<void> verify_false_verdict_vote(const Hash256& chain_id, const ValidatorSet& validators,
+                                       const FalseVerdictVoteEvidence& evidence) {
+  const Vote& vote = evidence.vote;
+  if (!validators.contains(vote.voter)) {
+    return fail(ErrorCode::kInvalidArgument, "evidence: voter is not a validator");
+  }
+  if (vote.phase != VotePhase::kPrepare && vote.phase != VotePhase::kCommit) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string("evidence: a false-verdict vote must be a PREPARE or COMMIT, not a ") +
+                    vote_phase_name(vote.phase));
+  }
+  if (vote.height != evidence.block.height || vote.digest != block_digest(evidence.block)) {
+    return fail(ErrorCode::kInvalidArgument,
+                "evidence: the vote is not for the block the evidence carries");
+  }
+  if (evidence.claim_index >= evidence.block.claims.size()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "evidence: claim index " + std::to_string(evidence.claim_index) +
+                    " outside a block of " + std::to_string(evidence.block.claims.size()) +
+                    " claims");
+  }
+  return verify_vote_signature(chain_id, validators, vote);
+}
+
 }  // namespace
 
 ValidatorIndex offender(const Evidence& evidence) noexcept {
@@ -111,7 +136,21 @@ ValidatorIndex offender(const Evidence& evidence) noexcept {
   if (const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&evidence)) {
     return conflict->first.leader;
   }
+  if (const auto* vote = std::get_if<FalseVerdictVoteEvidence>(&evidence)) {
+    return vote->vote.voter;
+  }
   return std::get<FalseClaimEvidence>(evidence).pre_prepare.leader;
+}
+
+std::optional<AccusedClaim> accused_claim(const Evidence& evidence) noexcept {
+  if (const auto* claim = std::get_if<FalseClaimEvidence>(&evidence)) {
+    if (claim->pre_prepare.block == nullptr) return std::nullopt;
+    return AccusedClaim{claim->pre_prepare.block.get(), claim->claim_index};
+  }
+  if (const auto* vote = std::get_if<FalseVerdictVoteEvidence>(&evidence)) {
+    return AccusedClaim{&vote->block, vote->claim_index};
+  }
+  return std::nullopt;
 }
 
 EquivocationEvidence make_equivocation_evidence(Vote a, Vote b) {
@@ -137,6 +176,11 @@ Bytes encode_evidence(const Evidence& evidence) {
     encoder.put_envelope({kEvidenceFormatVersion, kConflictingPrePrepareTag});
     encode_pre_prepare(encoder, conflict->first);
     encode_pre_prepare(encoder, conflict->second);
+  } else if (const auto* vote = std::get_if<FalseVerdictVoteEvidence>(&evidence)) {
+    encoder.put_envelope({kEvidenceFormatVersion, kFalseVerdictVoteTag});
+    encode_vote(encoder, vote->vote);
+    encode_block(encoder, vote->block);
+    encoder.put_u32(vote->claim_index);
   } else {
     const auto& false_claim = std::get<FalseClaimEvidence>(evidence);
     encoder.put_envelope({kEvidenceFormatVersion, kFalseClaimTag});
@@ -149,8 +193,8 @@ Bytes encode_evidence(const Evidence& evidence) {
 Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits) {
   return decode_whole(bytes, [&](Decoder& decoder) -> Result<Evidence> {
     constexpr std::array<std::uint8_t, 1> kVersions = {kEvidenceFormatVersion};
-    constexpr std::array<std::uint8_t, 3> kTags = {kEquivocationTag, kFalseClaimTag,
-                                                   kConflictingPrePrepareTag};
+    constexpr std::array<std::uint8_t, 4> kTags = {kEquivocationTag, kFalseClaimTag,
+                                                   kConflictingPrePrepareTag, kFalseVerdictVoteTag};
     EnvelopeHeader header;
     AETHEL_TRY_ASSIGN(header, decoder.read_envelope(kVersions, kTags));
     if (header.type_tag == kEquivocationTag) {
@@ -163,6 +207,13 @@ Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits) {
       ConflictingPrePrepareEvidence evidence;
       AETHEL_TRY_ASSIGN(evidence.first, decode_pre_prepare(decoder, limits));
       AETHEL_TRY_ASSIGN(evidence.second, decode_pre_prepare(decoder, limits));
+      return Evidence(std::move(evidence));
+    }
+    if (header.type_tag == kFalseVerdictVoteTag) {
+      FalseVerdictVoteEvidence evidence;
+      AETHEL_TRY_ASSIGN(evidence.vote, decode_vote(decoder));
+      AETHEL_TRY_ASSIGN(evidence.block, decode_block(decoder, limits.max_claims));
+      AETHEL_TRY_ASSIGN(evidence.claim_index, decoder.read_u32("evidence.claim_index"));
       return Evidence(std::move(evidence));
     }
     FalseClaimEvidence evidence;
@@ -179,6 +230,9 @@ Result<void> verify_evidence(const Hash256& chain_id, const ValidatorSet& valida
   }
   if (const auto* conflict = std::get_if<ConflictingPrePrepareEvidence>(&evidence)) {
     return verify_conflicting_pre_prepares(chain_id, validators, *conflict);
+  }
+  if (const auto* vote = std::get_if<FalseVerdictVoteEvidence>(&evidence)) {
+    return verify_false_verdict_vote(chain_id, validators, *vote);
   }
   return verify_false_claim(chain_id, validators, std::get<FalseClaimEvidence>(evidence));
 }

@@ -1,18 +1,21 @@
 // Cryptographic evidence of Byzantine behaviour, for slashing.
 //
-// Three kinds, each self-contained and checkable by anyone with the
+// Four kinds, each self-contained and checkable by anyone with the
 // validator set: equivocation (two conflicting signed votes from one
 // validator for the same phase, view and height), conflicting proposals (two
 // signed PRE-PREPAREs of one leader for the same view and height with
-// different blocks) and a false claim (the leader's signed PRE-PREPARE whose
+// different blocks), a false claim (the leader's signed PRE-PREPARE whose
 // block holds a claim that the reporting validator's verification
-// contradicts). verify_evidence() checks signatures and the
-// conflict; for a false claim it cannot check the claim itself (that needs
-// the judge), so the ledger re-verifies the named proof before slashing.
+// contradicts) and a false-verdict vote (a validator's signed PREPARE or
+// COMMIT for a block holding such a claim). verify_evidence() checks
+// signatures and the conflict; for the two false-verdict kinds it cannot
+// check the claim itself (that needs the judge), so the ledger re-verifies
+// the named proof before slashing.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <variant>
 
 #include "consensus/messages.h"
@@ -41,12 +44,29 @@ struct ConflictingPrePrepareEvidence {
   PrePrepare second;
 };
 
-using Evidence =
-    std::variant<EquivocationEvidence, FalseClaimEvidence, ConflictingPrePrepareEvidence>;
+// A validator's signed PREPARE or COMMIT for `block` (vote.digest is the
+// block's digest), whose claim at `claim_index` is false: voting for it says
+// the voter verified that claim.
+struct FalseVerdictVoteEvidence {
+  Vote vote;
+  Block block;
+  std::uint32_t claim_index = 0;  // index into block.claims
+};
+
+using Evidence = std::variant<EquivocationEvidence, FalseClaimEvidence,
+                              ConflictingPrePrepareEvidence, FalseVerdictVoteEvidence>;
 using EvidencePtr = std::shared_ptr<const Evidence>;
 
 // The validator the evidence accuses.
 ValidatorIndex offender(const Evidence& evidence) noexcept;
+
+// The block and claim index a false-verdict kind (FalseClaimEvidence or
+// FalseVerdictVoteEvidence) accuses; nullopt for the other kinds.
+struct AccusedClaim {
+  const Block* block = nullptr;
+  std::uint32_t claim_index = 0;
+};
+std::optional<AccusedClaim> accused_claim(const Evidence& evidence) noexcept;
 
 // Orders the two votes canonically. Precondition: they conflict.
 EquivocationEvidence make_equivocation_evidence(Vote a, Vote b);
@@ -58,9 +78,9 @@ Result<Evidence> decode_evidence(ByteView bytes, const DecodeLimits& limits = {}
 
 // Refuses (kInvalidArgument) evidence that proves nothing: an offender
 // outside the set, votes that do not conflict or are not in canonical
-// order, PRE-PREPAREs that do not conflict, a claim index out of range;
-// (kBadSignature) a signature that does
-// not verify.
+// order, PRE-PREPAREs that do not conflict, a claim index out of range, a
+// false-verdict vote that is not a PREPARE or COMMIT or is not for the block
+// it carries; (kBadSignature) a signature that does not verify.
 Result<void> verify_evidence(const Hash256& chain_id, const ValidatorSet& validators,
                              const Evidence& evidence);
 

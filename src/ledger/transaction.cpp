@@ -30,6 +30,9 @@ void encode_payload(Encoder& encoder, const Payload& payload) {
           encoder.put_strong(body.amount);
         } else if constexpr (std::is_same_v<Body, SubmitEvidence>) {
           encoder.put_bytes(body.evidence);
+          encoder.put_optional(body.proof, [](Encoder& out, const SubmitProof& proof) {
+            out.put_strong(proof.budget).put_string(proof.program);
+          });
         } else {
           static_assert(kAlwaysFalse<Body>, "every payload kind is encoded");
         }
@@ -43,6 +46,13 @@ void encode_unsigned(Encoder& encoder, const Transaction& transaction) {
   encoder.put_strong(transaction.fee).put_strong(transaction.nonce);
   encoder.put_u8(static_cast<std::uint8_t>(AuthorizationKind::kSovereign))
       .put_fixed(transaction.sender.key);
+}
+
+Result<SubmitProof> decode_evidence_proof(Decoder& decoder) {
+  SubmitProof proof;
+  AETHEL_TRY_ASSIGN(proof.budget, decoder.read_strong<WorkUnits>("evidence.proof.budget"));
+  AETHEL_TRY_ASSIGN(proof.program, decoder.read_string("evidence.proof.program", kMaxProgramBytes));
+  return proof;
 }
 
 Result<Payload> decode_payload(Decoder& decoder) {
@@ -76,6 +86,7 @@ Result<Payload> decode_payload(Decoder& decoder) {
     case PayloadKind::kEvidence: {
       SubmitEvidence body;
       AETHEL_TRY_ASSIGN(body.evidence, decoder.read_bytes("evidence.bytes", kMaxEvidenceBytes));
+      AETHEL_TRY_ASSIGN(body.proof, decoder.read_optional("evidence.proof", decode_evidence_proof));
       return body;
     }
   }
@@ -111,12 +122,12 @@ Result<Transaction> decode_body(Decoder& decoder) {
   return transaction;
 }
 
-crypto::SigningDomain domain_of(const Payload& payload) {
+}  // namespace
+
+crypto::SigningDomain transaction_signing_domain(const Payload& payload) noexcept {
   return std::holds_alternative<SubmitProof>(payload) ? crypto::SigningDomain::kProofSubmission
                                                       : crypto::SigningDomain::kTransaction;
 }
-
-}  // namespace
 
 PayloadKind payload_kind(const Payload& payload) noexcept {
   return static_cast<PayloadKind>(payload.index());
@@ -147,13 +158,14 @@ TransactionId transaction_id(const Hash256& chain_id, const Transaction& transac
 void sign_transaction(const Hash256& chain_id, const crypto::KeyPair& sender,
                       Transaction& transaction) {
   transaction.sender.key = sender.public_key;
-  transaction.sender.signature = crypto::sign(sender.secret_key, domain_of(transaction.payload),
-                                              signing_bytes(chain_id, transaction));
+  transaction.sender.signature =
+      crypto::sign(sender.secret_key, transaction_signing_domain(transaction.payload),
+                   signing_bytes(chain_id, transaction));
 }
 
 Result<void> verify_transaction_signature(const Hash256& chain_id, const Transaction& transaction) {
   auto verified =
-      crypto::verify(transaction.sender.key, domain_of(transaction.payload),
+      crypto::verify(transaction.sender.key, transaction_signing_domain(transaction.payload),
                      signing_bytes(chain_id, transaction), transaction.sender.signature);
   if (!verified) {
     return fail(ErrorCode::kBadSignature,

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -24,6 +25,7 @@
 #include "core/error.h"
 #include "core/types.h"
 #include "crypto/ed25519.h"
+#include "crypto/signing_domain.h"
 
 namespace aethel::ledger {
 
@@ -66,8 +68,12 @@ struct UnstakeTokens {
 
 // Cryptographic evidence of a Byzantine act, in its canonical consensus
 // encoding; block execution decodes and verifies it before slashing.
+// Evidence of a false verdict (a false claim or a vote for one) carries the
+// accused proof's program in `proof`, so that every validator can judge it:
+// its proof id must be the accused claim's. Other kinds carry none.
 struct SubmitEvidence {
   Bytes evidence;
+  std::optional<SubmitProof> proof;
   friend bool operator==(const SubmitEvidence&, const SubmitEvidence&) = default;
 };
 
@@ -106,6 +112,9 @@ struct Transaction {
 
 struct TransactionIdTag;
 using TransactionId = FixedBytes<TransactionIdTag, 32>;
+
+// kProofSubmission for SubmitProof, kTransaction for every other kind.
+crypto::SigningDomain transaction_signing_domain(const Payload& payload) noexcept;
 
 // The bytes the sender signs (see the file comment).
 Bytes signing_bytes(const Hash256& chain_id, const Transaction& transaction);

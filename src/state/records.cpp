@@ -55,6 +55,17 @@ void put_fields(Encoder& encoder, const SupplyRecord& record) {
 void put_fields(Encoder& encoder, const EvidenceRecord& record) {
   encoder.put_fixed(record.evidence_id).put_fixed(record.offender).put_strong(record.height);
 }
+void put_fields(Encoder& encoder, const PendingRewardRecord& record) {
+  encoder.put_strong(record.height)
+      .put_fixed(record.proposer)
+      .put_strong(record.total_difficulty)
+      .put_strong(record.fees);
+}
+void put_fields(Encoder& encoder, const UnbondingQueueRecord& record) {
+  encoder.put_strong(record.release_height);
+  encoder.put_vector(record.owners,
+                     [](Encoder& out, const crypto::PublicKey& owner) { out.put_fixed(owner); });
+}
 
 // Reads one field into `out`, or returns its error from the enclosing function.
 #define AETHEL_READ(out, expression)                                            \
@@ -145,6 +156,34 @@ Result<EvidenceRecord> read_evidence(Decoder& decoder) {
   return record;
 }
 
+Result<PendingRewardRecord> read_pending_reward(Decoder& decoder) {
+  PendingRewardRecord record;
+  AETHEL_READ(record.height, decoder.read_strong<Height>("pending_reward.height"));
+  AETHEL_READ(record.proposer, decoder.read_fixed<crypto::PublicKey>("pending_reward.proposer"));
+  AETHEL_READ(record.total_difficulty,
+              decoder.read_strong<Difficulty>("pending_reward.total_difficulty"));
+  AETHEL_READ(record.fees, decoder.read_strong<TokenAmount>("pending_reward.fees"));
+  return record;
+}
+
+Result<UnbondingQueueRecord> read_unbonding_queue(Decoder& decoder) {
+  UnbondingQueueRecord record;
+  AETHEL_READ(record.release_height, decoder.read_strong<Height>("unbonding_queue.release_height"));
+  AETHEL_READ(record.owners, decoder.read_vector("unbonding_queue.owners", kMaxUnbondingQueueOwners,
+                                                 crypto::PublicKey::kSize, [](Decoder& d) {
+                                                   return d.read_fixed<crypto::PublicKey>("owner");
+                                                 }));
+  for (std::size_t i = 1; i < record.owners.size(); ++i) {
+    if (!(record.owners[i - 1] < record.owners[i])) {
+      return fail(ErrorCode::kNonCanonical,
+                  fmt::format("unbonding_queue.owners[{}] is not above the owner before it "
+                              "(offset {})",
+                              i, decoder.offset()));
+    }
+  }
+  return record;
+}
+
 #undef AETHEL_READ
 
 template <class T, class ReadFields>
@@ -156,9 +195,9 @@ Result<Record> read_as_record(Decoder& decoder, ReadFields read_fields) {
 
 Result<Record> read_record(Decoder& decoder) {
   static constexpr std::array<std::uint8_t, 1> kVersions{kStateFormatVersion};
-  static constexpr std::array<std::uint8_t, 5> kTags{kRecordTagBase + 1, kRecordTagBase + 2,
-                                                     kRecordTagBase + 3, kRecordTagBase + 4,
-                                                     kRecordTagBase + 5};
+  static constexpr std::array<std::uint8_t, 7> kTags{
+      kRecordTagBase + 1, kRecordTagBase + 2, kRecordTagBase + 3, kRecordTagBase + 4,
+      kRecordTagBase + 5, kRecordTagBase + 6, kRecordTagBase + 7};
   auto header = decoder.read_envelope(kVersions, kTags);
   if (!header) return unexpected<Error>(std::move(header).error());
   switch (static_cast<RecordKind>(header->type_tag - kRecordTagBase)) {
@@ -168,6 +207,10 @@ Result<Record> read_record(Decoder& decoder) {
       return read_as_record<ProofEntryRecord>(decoder, read_proof_entry);
     case RecordKind::kSupply: return read_as_record<SupplyRecord>(decoder, read_supply);
     case RecordKind::kEvidence: return read_as_record<EvidenceRecord>(decoder, read_evidence);
+    case RecordKind::kPendingReward:
+      return read_as_record<PendingRewardRecord>(decoder, read_pending_reward);
+    case RecordKind::kUnbondingQueue:
+      return read_as_record<UnbondingQueueRecord>(decoder, read_unbonding_queue);
   }
   AETHEL_UNREACHABLE("read_envelope accepts only known record tags");
 }
@@ -185,6 +228,8 @@ const char* record_kind_name(RecordKind kind) noexcept {
     case RecordKind::kProofEntry: return "proof entry";
     case RecordKind::kSupply: return "supply";
     case RecordKind::kEvidence: return "evidence";
+    case RecordKind::kPendingReward: return "pending reward";
+    case RecordKind::kUnbondingQueue: return "unbonding queue";
   }
   return "unknown";
 }
@@ -205,6 +250,15 @@ TreeKey evidence_key(const Hash256& evidence_id) {
   return namespaced_key(RecordKind::kEvidence, evidence_id.view());
 }
 
+TreeKey pending_reward_key() {
+  return namespaced_key(RecordKind::kPendingReward, ByteView());
+}
+TreeKey unbonding_queue_key(Height release_height) {
+  Encoder encoder;
+  encoder.put_strong(release_height);
+  return namespaced_key(RecordKind::kUnbondingQueue, encoder.bytes());
+}
+
 TreeKey record_key(const Record& record) {
   struct KeyOf {
     TreeKey operator()(const AccountRecord& r) const { return account_key(r.owner); }
@@ -212,6 +266,10 @@ TreeKey record_key(const Record& record) {
     TreeKey operator()(const ProofEntryRecord& r) const { return proof_entry_key(r.proof_id); }
     TreeKey operator()(const SupplyRecord&) const { return supply_key(); }
     TreeKey operator()(const EvidenceRecord& r) const { return evidence_key(r.evidence_id); }
+    TreeKey operator()(const PendingRewardRecord&) const { return pending_reward_key(); }
+    TreeKey operator()(const UnbondingQueueRecord& r) const {
+      return unbonding_queue_key(r.release_height);
+    }
   };
   return std::visit(KeyOf{}, record);
 }
@@ -229,6 +287,7 @@ Result<Record> decode_record(ByteView bytes) {
 
 std::optional<TokenAmount> balance_held(const Record& record) noexcept {
   if (const auto* account = std::get_if<AccountRecord>(&record)) return account->balance;
+  if (const auto* pending = std::get_if<PendingRewardRecord>(&record)) return pending->fees;
   return TokenAmount::zero();
 }
 

@@ -9,9 +9,11 @@
 // audit can check that each leaf sits at the key its content names.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <variant>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/error.h"
@@ -28,6 +30,8 @@ enum class RecordKind : std::uint8_t {
   kProofEntry = 3,
   kSupply = 4,
   kEvidence = 5,
+  kPendingReward = 6,
+  kUnbondingQueue = 7,
 };
 
 struct AccountRecord {
@@ -88,8 +92,33 @@ struct EvidenceRecord {
   friend bool operator==(const EvidenceRecord&, const EvidenceRecord&) = default;
 };
 
-using Record =
-    std::variant<AccountRecord, ValidatorRecord, ProofEntryRecord, SupplyRecord, EvidenceRecord>;
+// What a block at `height` owes its validators, held until the next block
+// carries the block's agreed commit certificate and pays it out: the fees
+// its transactions paid (held here, so they count as held balance and
+// conservation holds in between) and the total difficulty that sets its
+// emission. One record at one key, replaced by every block.
+struct PendingRewardRecord {
+  Height height;
+  crypto::PublicKey proposer;
+  Difficulty total_difficulty;
+  TokenAmount fees;
+  friend bool operator==(const PendingRewardRecord&, const PendingRewardRecord&) = default;
+};
+
+// Owners whose unbonding stake is due back at `release_height`, in strictly
+// increasing key order, so that releasing costs a read of one record per
+// block instead of a scan of every validator.
+struct UnbondingQueueRecord {
+  Height release_height;
+  std::vector<crypto::PublicKey> owners;
+  friend bool operator==(const UnbondingQueueRecord&, const UnbondingQueueRecord&) = default;
+};
+
+// Most owners one unbonding queue record may hold when decoded.
+inline constexpr std::size_t kMaxUnbondingQueueOwners = 1u << 20;
+
+using Record = std::variant<AccountRecord, ValidatorRecord, ProofEntryRecord, SupplyRecord,
+                            EvidenceRecord, PendingRewardRecord, UnbondingQueueRecord>;
 
 RecordKind record_kind(const Record& record) noexcept;
 const char* record_kind_name(RecordKind kind) noexcept;
@@ -99,6 +128,8 @@ TreeKey validator_key(const crypto::PublicKey& public_key);
 TreeKey proof_entry_key(const Hash256& proof_id);
 TreeKey supply_key();
 TreeKey evidence_key(const Hash256& evidence_id);
+TreeKey pending_reward_key();
+TreeKey unbonding_queue_key(Height release_height);
 // The tree key a record is stored under.
 TreeKey record_key(const Record& record);
 
@@ -106,8 +137,9 @@ Bytes encode_record(const Record& record);
 // Refuses (naming field and offset) bytes that are not one canonical record.
 Result<Record> decode_record(ByteView bytes);
 
-// Tokens a record holds: an account's balance, a validator's stake plus its
-// unbonding amount, nothing for other kinds. nullopt when the sum overflows.
+// Tokens a record holds: an account's balance or a pending reward's fees
+// (balances), a validator's stake plus its unbonding amount (stakes), nothing
+// for other kinds. nullopt when the sum overflows.
 std::optional<TokenAmount> balance_held(const Record& record) noexcept;
 std::optional<TokenAmount> stake_held(const Record& record) noexcept;
 

@@ -31,8 +31,11 @@ Transaction signed_with(Payload payload, std::uint64_t fee = 3, std::uint64_t no
 
 std::vector<Payload> one_of_each_kind() {
   return {SubmitProof{"intent pay(a: Int) { guard { a > 0 } verify { a > 0 } }", WorkUnits(0)},
-          Transfer{key_of(9).public_key, TokenAmount(500)}, StakeTokens{TokenAmount(1'000)},
-          UnstakeTokens{TokenAmount(10)}, SubmitEvidence{Bytes{1, 2, 3}}};
+          Transfer{key_of(9).public_key, TokenAmount(500)},
+          StakeTokens{TokenAmount(1'000)},
+          UnstakeTokens{TokenAmount(10)},
+          SubmitEvidence{Bytes{1, 2, 3}, std::nullopt},
+          SubmitEvidence{Bytes{4, 5}, SubmitProof{"intent p() { verify { true } }", WorkUnits(7)}}};
 }
 
 TEST(TransactionTest, EveryKindRoundTripsAndVerifies) {
@@ -146,6 +149,25 @@ TEST(TransactionTest, MalformedBytesAreRefusedWithFieldAndOffset) {
     EXPECT_NE(decoded.error().message.find(row.message_part), std::string::npos)
         << row.name << ": " << decoded.error().message;
   }
+}
+
+TEST(TransactionTest, EvidenceProofIsPartOfTheEncodingAndTheSignature) {
+  const Transaction with_proof = signed_with(
+      SubmitEvidence{Bytes{7}, SubmitProof{"intent q() { verify { true } }", WorkUnits(0)}});
+  Transaction without = with_proof;
+  std::get<SubmitEvidence>(without.payload).proof.reset();
+  EXPECT_NE(encode_transaction(with_proof), encode_transaction(without));
+  EXPECT_FALSE(verify_transaction_signature(kChain, without));
+
+  // Layout: envelope (2), kind (1), evidence length (4) and byte (1), then
+  // the proof's presence byte.
+  const Bytes bytes = encode_transaction(with_proof);
+  ASSERT_EQ(bytes.at(8), 1);
+  auto decoded = decode_transaction(with_byte(bytes, 8, 2));
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kBadTag);
+  EXPECT_NE(decoded.error().message.find("evidence.proof"), std::string::npos)
+      << decoded.error().message;
 }
 
 RC_GTEST_PROP(TransactionProperty, EveryPrefixIsRefusedAndNothingElseDecodes, ()) {

@@ -1,0 +1,57 @@
+// The parameters every validator of one chain applies identically: the chain
+// identifier that every signature binds, the economics, staking periods, the
+// limits on a block, and the judge's limits (which decide verdicts, so they
+// are part of the protocol).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/types.h"
+#include "judge/limits.h"
+#include "ledger/economics.h"
+#include "state/ledger_state.h"
+
+namespace aethel::ledger {
+
+// Hard ceilings a configuration may not pass, so that one block stays
+// decodable and executable in bounded memory.
+inline constexpr std::size_t kMaxBlockTransactionsCeiling = 65'536;
+inline constexpr std::size_t kMaxBlockBytesCeiling = 256 * 1024 * 1024;
+
+struct ChainParams {
+  Hash256 chain_id;
+  EmissionSchedule emission;
+  RewardPolicy reward;
+  // Stake a validator needs to stay in the active set at an epoch boundary.
+  Stake minimum_stake{1};
+  // Blocks between an unstake and the return of its tokens to the balance;
+  // the tokens stay slashable until then.
+  std::uint64_t unbonding_period = 1;
+  // Blocks per epoch; validator statuses change at heights divisible by it.
+  std::uint64_t epoch_length = 1;
+  std::size_t max_block_transactions = 1'000;
+  std::size_t max_block_bytes = 8 * 1024 * 1024;
+  judge::Limits judge_limits;
+
+  // Refuses (kInvalidArgument) a value outside its range, naming the field:
+  // the emission schedule and reward policy (their own validate()), a zero
+  // minimum_stake, unbonding_period or epoch_length, a block limit of zero
+  // or above its ceiling, max_block_bytes below one transaction of the
+  // largest size, and judge limits whose default budget passes the maximum.
+  Result<void> validate() const;
+};
+
+// Parameters for tests and local networks: 10^9 tokens emission cap, 1,000
+// tokens a block before halving every 100,000 blocks, 10 tokens per unit of
+// difficulty, 10% to the proposer, minimum stake 1,000, unbonding 10
+// blocks, epochs of 100 blocks. Validates.
+ChainParams default_chain_params(const Hash256& chain_id);
+
+// The ledger state configuration these parameters imply (the emission cap
+// the state enforces on every transition).
+state::LedgerConfig ledger_config(const ChainParams& params);
+
+}  // namespace aethel::ledger

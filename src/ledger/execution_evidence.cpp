@@ -1,0 +1,102 @@
+// Evidence (part of step c): decode, verify against the validator set,
+// check the accused claim against the verifier's outcome for the false-
+// verdict kinds, then slash once and record the evidence id so a second copy
+// is refused.
+//
+// Penalties: equivocation and conflicting PRE-PREPAREs prove double signing
+// (Offence::kEquivocation, 20%); a false claim and a vote for one prove a
+// false verdict (Offence::kFalseVerdictVote, 5%), which also pushes an
+// accuracy outcome of 0 for the offender. Slashing takes from the bonded
+// stake first, then from the unbonding amount.
+#include <algorithm>
+#include <string>
+
+#include "consensus/evidence.h"
+#include "core/try.h"
+#include "crypto/sha256.h"
+#include "ledger/execution_steps.h"
+
+namespace aethel::ledger {
+namespace {
+
+std::string claim_text(consensus::ClaimedVerdict verdict, Difficulty difficulty) {
+  return std::string(consensus::claimed_verdict_name(verdict)) + " with difficulty " +
+         to_string(difficulty);
+}
+
+// The accused claim must be false: the judge's verdict or difficulty for
+// the program the evidence carries differs from what the claim says.
+Result<void> check_claim_is_false(const BlockRun& run, const consensus::AccusedClaim& accused,
+                                  const SubmitEvidence& submission) {
+  const consensus::Claim& claim = accused.block->claims[accused.claim_index];
+  if (!submission.proof) return refuse("false-verdict evidence carries no proof program");
+  if (proof_id(*submission.proof) != claim.proof_id) {
+    return refuse("the evidence's proof program is not the accused proof " + claim.proof_id.hex());
+  }
+  const auto outcome = run.proofs.find(claim.proof_id);
+  if (outcome == run.proofs.end()) {
+    return fail(ErrorCode::kNotFound,
+                "evidence proof " + claim.proof_id.hex() + " has no verified outcome");
+  }
+  const consensus::ClaimedVerdict judged = claimed_verdict_of(outcome->second.verdict);
+  if (judged == claim.verdict && outcome->second.difficulty == claim.difficulty) {
+    return refuse("the accused claim (" + claim_text(claim.verdict, claim.difficulty) +
+                  ") is what verification gives: no offence");
+  }
+  return {};
+}
+
+Result<Offence> check_evidence(const BlockRun& run, const consensus::Evidence& evidence,
+                               const SubmitEvidence& submission) {
+  if (auto verified = consensus::verify_evidence(run.params.chain_id, run.validators, evidence);
+      !verified) {
+    return unexpected<Error>(std::move(verified).error());
+  }
+  const auto accused = consensus::accused_claim(evidence);
+  if (!accused) {
+    if (submission.proof) return refuse("double-signing evidence carries a proof program");
+    return Offence::kEquivocation;
+  }
+  AETHEL_TRY(check_claim_is_false(run, *accused, submission));
+  return Offence::kFalseVerdictVote;
+}
+
+// Takes the rule's share of stake plus unbonding, stake first.
+TokenAmount slash(state::ValidatorRecord& validator, Offence offence) {
+  const TokenAmount slashable(validator.stake.value() + validator.unbonding.value());
+  const TokenAmount amount = slash_amount(offence, slashable);
+  const Stake from_stake(std::min(amount.value(), validator.stake.value()));
+  validator.stake -= from_stake;
+  validator.unbonding -= Stake(amount.value() - from_stake.value());
+  return amount;
+}
+
+}  // namespace
+
+Result<void> apply_evidence(BlockRun& run, std::size_t index, const SubmitEvidence& submission) {
+  auto decoded = consensus::decode_evidence(submission.evidence);
+  if (!decoded) return refuse("evidence does not decode: " + decoded.error().message);
+  const Hash256 id = crypto::sha256(consensus::encode_evidence(*decoded));
+  bool seen = false;
+  AETHEL_TRY_ASSIGN(seen, run.working.contains(state::evidence_key(id)));
+  if (seen) return refuse("evidence " + id.hex() + " was already acted on");
+  Offence offence = Offence::kEquivocation;
+  AETHEL_TRY_ASSIGN(offence, check_evidence(run, *decoded, submission));
+
+  const crypto::PublicKey& key = run.validators.at(consensus::offender(*decoded)).public_key;
+  std::optional<state::ValidatorRecord> validator;
+  AETHEL_TRY_ASSIGN(validator, run.working.validator(key));
+  if (!validator) return fail(ErrorCode::kCorrupt, "offender " + key.hex() + " has no record");
+  const TokenAmount amount = slash(*validator, offence);
+  if (offence == Offence::kFalseVerdictVote) push_accuracy(validator->accuracy, false);
+  const auto slashed = run.plan.transition.slashed.checked_add(amount);
+  if (!slashed) return fail(ErrorCode::kLimit, "slashed amount overflows 64 bits");
+  run.plan.transition.slashed = *slashed;
+  run.working.put(*validator);
+  run.working.put(state::EvidenceRecord{id, key, run.context.height});
+  run.plan.slashings.push_back(
+      SlashingApplied{static_cast<std::uint32_t>(index), id, key, offence, amount});
+  return {};
+}
+
+}  // namespace aethel::ledger

@@ -1,0 +1,123 @@
+#include "ledger/executor.h"
+
+#include <string>
+
+#include "core/assert.h"
+#include "core/try.h"
+#include "crypto/sha256.h"
+#include "ledger/execution_steps.h"
+#include "ledger/working_state.h"
+
+namespace aethel::ledger {
+namespace {
+
+std::string claim_text(const consensus::Claim& claim) {
+  return std::string(consensus::claimed_verdict_name(claim.verdict)) + " with difficulty " +
+         to_string(claim.difficulty) + " for proof " + claim.proof_id.hex();
+}
+
+// The block's claims must be exactly those its payload implies.
+Result<void> check_claims(const BlockRun& run, const BlockPayload& payload) {
+  std::vector<consensus::Claim> implied;
+  AETHEL_TRY_ASSIGN(implied, claims_of(payload, run.proofs));
+  const auto& claimed = run.context.claims;
+  if (claimed.size() != implied.size()) {
+    return refuse("block claims " + std::to_string(claimed.size()) +
+                  " proofs, but its payload submits " + std::to_string(implied.size()));
+  }
+  for (std::size_t i = 0; i < claimed.size(); ++i) {
+    if (!(claimed[i] == implied[i])) {
+      return refuse("claim " + std::to_string(i) + " says " + claim_text(claimed[i]) +
+                    ", but verification gives " + claim_text(implied[i]));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_block_shape(const BlockRun& run, const BlockPayload& payload) {
+  const BlockContext& context = run.context;
+  if (context.height.value() == 0) return refuse("block height 0 is genesis, not a block");
+  if (!run.validators.contains(context.proposer)) {
+    return refuse("proposer " + to_string(context.proposer) + " is not a validator");
+  }
+  if (payload.transactions.size() > run.params.max_block_transactions) {
+    return fail(ErrorCode::kLimit, "payload holds " + std::to_string(payload.transactions.size()) +
+                                       " transactions, above the limit of " +
+                                       std::to_string(run.params.max_block_transactions));
+  }
+  const Bytes encoded = encode_block_payload(payload);
+  if (encoded.size() > run.params.max_block_bytes) {
+    return fail(ErrorCode::kLimit, "payload of " + std::to_string(encoded.size()) +
+                                       " bytes is above the limit of " +
+                                       std::to_string(run.params.max_block_bytes));
+  }
+  const Hash256 digest = crypto::sha256(encoded);
+  if (digest != context.payload_digest) {
+    return refuse("payload digest " + digest.hex() + " is not the block's " +
+                  context.payload_digest.hex());
+  }
+  return check_claims(run, payload);
+}
+
+BlockContext context_of(const consensus::Block& block) {
+  return BlockContext{block.height, block.parent_digest, block.proposer, block.claims,
+                      block.payload_digest};
+}
+
+BlockExecutor::BlockExecutor(ChainParams params, consensus::ValidatorSetPtr validators,
+                             state::LedgerState& state,
+                             std::shared_ptr<consensus::SignatureChecker> checker)
+    : params_(std::move(params)),
+      validators_(std::move(validators)),
+      state_(state),
+      checker_(std::move(checker)) {
+  AETHEL_ASSERT_MSG(params_.validate().has_value(), "block executor given invalid chain params");
+  AETHEL_ASSERT_MSG(validators_ != nullptr, "block executor given no validator set");
+  if (checker_ == nullptr) checker_ = std::make_shared<consensus::Ed25519SignatureChecker>();
+}
+
+Result<BlockPlan> BlockExecutor::plan(const BlockContext& context, const BlockPayload& payload,
+                                      const VerifiedProofs& proofs) const {
+  WorkingState working(state_);
+  BlockPlan plan;
+  plan.height = context.height;
+  plan.base_version = state_.tree().latest_version();
+  BlockRun run{params_, *validators_, *checker_, context, proofs, state_, working, plan};
+  AETHEL_TRY(check_block_shape(run, payload));
+  AETHEL_TRY(pay_parent_reward(run, payload.parent_commit));
+  AETHEL_TRY(release_unbonding(run));
+  for (std::size_t index = 0; index < payload.transactions.size(); ++index) {
+    AETHEL_TRY(execute_transaction(run, index, payload.transactions[index]));
+  }
+  AETHEL_TRY(store_pending_reward(run));
+  AETHEL_TRY(update_epoch_statuses(run));
+  plan.transition.changes = working.changes();
+  return plan;
+}
+
+Result<state::VersionInfo> BlockExecutor::apply(BlockPlan plan) {
+  const state::Version latest = state_.tree().latest_version();
+  if (plan.base_version != latest) {
+    return refuse("the plan of height " + to_string(plan.height) + " was computed on version " +
+                  std::to_string(plan.base_version) + ", but the state is at version " +
+                  std::to_string(latest));
+  }
+  auto applied = state_.apply(plan.transition);
+  if (!applied) {
+    return fail(applied.error().code,
+                "block " + to_string(plan.height) + ": " + applied.error().message);
+  }
+  return applied;
+}
+
+Result<state::VersionInfo> BlockExecutor::execute(const BlockContext& context,
+                                                  const BlockPayload& payload,
+                                                  const VerifiedProofs& proofs) {
+  BlockPlan planned;
+  AETHEL_TRY_ASSIGN(planned, plan(context, payload, proofs));
+  return apply(std::move(planned));
+}
+
+}  // namespace aethel::ledger

@@ -1,0 +1,120 @@
+// Block execution: the deterministic function from (committed state, block)
+// to the next state.
+//
+// plan() checks a block against the latest committed state and computes its
+// whole transition without writing; apply() writes a plan as one atomic
+// LedgerState::apply, which refuses it unless conservation holds. A block
+// at height H executes in this order (docs/ledger.md gives the reasons):
+//   (a) pay block H-1's pending reward (its emission plus its fees) to the
+//       signers of H-1's commit certificate carried in the payload, weighted
+//       by stake, and push an accuracy outcome of 1 for each signer;
+//   (b) release unbonding stake due at H into its owner's balance;
+//   (c) the transactions in order: fee and nonce first, then the payload
+//       (transfer, stake, unstake, proof registration, evidence slashing);
+//   (d) store H's own pending reward (its fees and total difficulty);
+//   (e) at epoch boundaries (H divisible by epoch_length), set each
+//       validator's status from its stake.
+// Any failure refuses the whole block with an error naming the transaction
+// index (or the step) and what failed; nothing is written.
+//
+// Integers only, ordered containers only: the same block on the same state
+// yields the same transition, hence the same root, on every node.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "consensus/block.h"
+#include "consensus/signature_checker.h"
+#include "consensus/validator_set.h"
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/types.h"
+#include "ledger/block_payload.h"
+#include "ledger/chain_params.h"
+#include "ledger/economics.h"
+#include "state/ledger_state.h"
+
+namespace aethel::ledger {
+
+// What execution needs from the consensus block the payload belongs to.
+struct BlockContext {
+  Height height;
+  Hash256 parent_digest;  // digest of block height - 1 (zero at height 1)
+  ValidatorIndex proposer;
+  // The block's claims: they must equal claims_of(payload, proofs).
+  std::vector<consensus::Claim> claims;
+  // The block's payload digest: it must equal payload_digest(payload).
+  Hash256 payload_digest;
+};
+
+BlockContext context_of(const consensus::Block& block);
+
+// One piece of evidence acted on in a block.
+struct SlashingApplied {
+  std::uint32_t transaction_index = 0;
+  Hash256 evidence_id;
+  crypto::PublicKey offender;
+  Offence offence = Offence::kEquivocation;
+  TokenAmount slashed;
+};
+
+// A checked block and the transition it makes, with figures for logs and
+// metrics.
+struct BlockPlan {
+  Height height;
+  state::Version base_version = 0;  // the committed version the plan was computed on
+  state::Transition transition;
+  // Paid for block height - 1 (empty at height 1): emission plus fees,
+  // shared by split_block_reward.
+  TokenAmount parent_emission;
+  TokenAmount parent_fees;
+  std::vector<RewardShare> rewards;
+  // This block's own figures, paid out by the next block.
+  TokenAmount fees;
+  Difficulty total_difficulty;
+  std::size_t proofs_registered = 0;
+  TokenAmount unbonding_released;
+  std::vector<SlashingApplied> slashings;
+};
+
+class BlockExecutor {
+ public:
+  // `params` must validate; `validators` is the consensus validator set whose
+  // certificates and evidence the executor checks (it stays as configured:
+  // replica reconfiguration from the active set is a later step). `checker`
+  // verifies certificate and transaction signatures; null means
+  // consensus::Ed25519SignatureChecker. `state` must outlive the executor.
+  BlockExecutor(ChainParams params, consensus::ValidatorSetPtr validators,
+                state::LedgerState& state,
+                std::shared_ptr<consensus::SignatureChecker> checker = nullptr);
+
+  // Checks the block against the latest committed state and computes its
+  // transition without writing. `proofs` holds the verifier's outcome for
+  // every program the payload carries (programs_of), by proof id.
+  Result<BlockPlan> plan(const BlockContext& context, const BlockPayload& payload,
+                         const VerifiedProofs& proofs) const;
+
+  // Writes the plan as one atomic version. Refuses (kInvalidArgument) a
+  // plan computed on another version than the latest; the state refuses
+  // (kConservation) a transition that breaks conservation.
+  Result<state::VersionInfo> apply(BlockPlan plan);
+
+  // plan() then apply().
+  Result<state::VersionInfo> execute(const BlockContext& context, const BlockPayload& payload,
+                                     const VerifiedProofs& proofs);
+
+  const ChainParams& params() const noexcept { return params_; }
+  const consensus::ValidatorSet& validators() const noexcept { return *validators_; }
+  const state::LedgerState& state() const noexcept { return state_; }
+
+ private:
+  ChainParams params_;
+  consensus::ValidatorSetPtr validators_;
+  state::LedgerState& state_;
+  std::shared_ptr<consensus::SignatureChecker> checker_;
+};
+
+}  // namespace aethel::ledger
