@@ -8,6 +8,7 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/types.h"
+#include "judge/checker.h"
 #include "judge/limits.h"
 #include "judge/verdict.h"
 #include "ledger/transaction.h"
@@ -26,6 +27,18 @@ struct ProofCheck {
   bool conclusive = true;
   std::vector<judge::UnitResult> units;  // in source order, with counterexamples
 };
+
+// The steps of check_proof, shared with ProofVerifier (which proves the units
+// of many programs in worker processes between them) so that both reach
+// identical outcomes.
+//
+// Applies the budget ceiling, then parses and type checks the program with
+// the submission's budget as the default for its intents. Refuses exactly
+// what check_proof refuses, with the same errors.
+Result<judge::CheckedProgram> prepare_proof(const SubmitProof& submission,
+                                            const judge::Limits& limits);
+// Reduces the results of a program's units (in source order) to one outcome.
+ProofCheck combine_unit_results(const Hash256& proof_id, std::vector<judge::UnitResult> units);
 
 // Runs the judge on `submission` in this process. A budget of zero means the
 // judge's default. Refuses (kLimit) a budget above the judge's ceiling, and

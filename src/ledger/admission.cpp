@@ -1,0 +1,265 @@
+#include "ledger/admission.h"
+
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "core/assert.h"
+#include "fmt/format.h"
+
+namespace aethel::ledger {
+
+struct Admission::Screened {
+  Transaction transaction;
+  TransactionId id;
+  std::size_t encoded_bytes = 0;
+  Nonce account_next_nonce;
+};
+
+namespace {
+
+unexpected<Refusal> refuse(RefusalReason reason, ErrorCode code, std::string message) {
+  return unexpected<Refusal>(Refusal{reason, Error(code, std::move(message))});
+}
+
+// What the transaction moves out of the sender's balance besides the fee.
+TokenAmount amount_spent(const Payload& payload) {
+  if (const auto* transfer = std::get_if<Transfer>(&payload)) return transfer->amount;
+  if (const auto* stake = std::get_if<StakeTokens>(&payload)) return stake->amount;
+  return TokenAmount(0);
+}
+
+std::string value_text(const judge::ModelValue& value) {
+  if (const auto* number = std::get_if<std::string>(&value)) return *number;
+  if (const auto* flag = std::get_if<bool>(&value)) return *flag ? "true" : "false";
+  return "<secret>";
+}
+
+std::string unit_label(const judge::UnitResult& unit) {
+  return fmt::format("{} {}", unit.kind == judge::UnitKind::kBatch ? "batch" : "intent", unit.name);
+}
+
+std::string refutation_text(const Hash256& proof_id, const judge::UnitResult& unit) {
+  std::string text = fmt::format("proof {} is REFUTED: {}", proof_id.hex(), unit_label(unit));
+  if (unit.reason) text += fmt::format(" fails {}", judge::reason_name(*unit.reason));
+  if (unit.failed) text += fmt::format(" at line {}: {}", unit.failed->line, unit.failed->text);
+  if (unit.counterexample) {
+    text += "; counterexample:";
+    for (const auto& entry : *unit.counterexample) {
+      text += fmt::format(" {}={}", entry.key, value_text(entry.value));
+    }
+  }
+  if (!unit.note.empty()) text += fmt::format(" ({})", unit.note);
+  return text;
+}
+
+}  // namespace
+
+const char* refusal_reason_name(RefusalReason reason) noexcept {
+  switch (reason) {
+    case RefusalReason::kOversize: return "oversize";
+    case RefusalReason::kMalformed: return "malformed";
+    case RefusalReason::kBadSignature: return "bad_signature";
+    case RefusalReason::kStateUnavailable: return "state_unavailable";
+    case RefusalReason::kUnknownSender: return "unknown_sender";
+    case RefusalReason::kNonceUsed: return "nonce_used";
+    case RefusalReason::kNonceTooFar: return "nonce_too_far";
+    case RefusalReason::kInsufficientBalance: return "insufficient_balance";
+    case RefusalReason::kInvalidProgram: return "invalid_program";
+    case RefusalReason::kRefuted: return "refuted";
+    case RefusalReason::kUnknownVerdict: return "unknown_verdict";
+    case RefusalReason::kUndecided: return "undecided";
+    case RefusalReason::kMempool: return "mempool";
+  }
+  AETHEL_UNREACHABLE("unknown refusal reason");
+}
+
+std::uint64_t AdmissionCounters::refused_total() const noexcept {
+  std::uint64_t total = 0;
+  for (const auto& [reason, count] : refused) total += count;
+  return total;
+}
+
+std::uint64_t AdmissionCounters::refused_for(RefusalReason reason) const noexcept {
+  const auto found = refused.find(reason);
+  return found == refused.end() ? 0 : found->second;
+}
+
+std::optional<Refusal> refusal_of(const ProofCheck& check) {
+  for (const judge::UnitResult& unit : check.units) {
+    if (unit.verdict == judge::Verdict::kRefuted) {
+      return Refusal{RefusalReason::kRefuted,
+                     Error(ErrorCode::kInvalidArgument, refutation_text(check.proof_id, unit))};
+    }
+  }
+  if (!check.conclusive) {
+    for (const judge::UnitResult& unit : check.units) {
+      if (!unit.stopped_by_local_limit) continue;
+      return Refusal{RefusalReason::kUndecided,
+                     Error(ErrorCode::kLimit,
+                           fmt::format("proof {} is undecided on this node: {} was stopped by the "
+                                       "local time guard ({})",
+                                       check.proof_id.hex(), unit_label(unit), unit.note))};
+    }
+  }
+  for (const judge::UnitResult& unit : check.units) {
+    if (unit.verdict != judge::Verdict::kUnknown) continue;
+    std::string text =
+        fmt::format("proof {} is UNKNOWN: {}", check.proof_id.hex(), unit_label(unit));
+    if (unit.reason) text += fmt::format(" ({})", judge::reason_name(*unit.reason));
+    if (!unit.note.empty()) text += fmt::format(": {}", unit.note);
+    text += fmt::format("; work {} of the budget", unit.work);
+    return Refusal{RefusalReason::kUnknownVerdict, Error(ErrorCode::kLimit, std::move(text))};
+  }
+  AETHEL_ASSERT(check.verdict == judge::Verdict::kProved);
+  return std::nullopt;
+}
+
+Admission::Admission(AdmissionConfig config, const state::LedgerState& state,
+                     ProofVerifier& verifier, Mempool& mempool)
+    : config_(config), state_(state), verifier_(verifier), mempool_(mempool) {}
+
+expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const {
+  if (encoded.size() > config_.max_transaction_bytes) {
+    return refuse(RefusalReason::kOversize, ErrorCode::kOversize,
+                  fmt::format("transaction of {} bytes exceeds the limit of {} bytes",
+                              encoded.size(), config_.max_transaction_bytes));
+  }
+  auto decoded = decode_transaction(encoded);
+  if (!decoded) {
+    return unexpected<Refusal>(Refusal{RefusalReason::kMalformed, std::move(decoded.error())});
+  }
+  Screened screened{std::move(*decoded), TransactionId{}, encoded.size(), Nonce(0)};
+  const Transaction& transaction = screened.transaction;
+  if (auto signed_ok = verify_transaction_signature(config_.chain_id, transaction); !signed_ok) {
+    return unexpected<Refusal>(Refusal{RefusalReason::kBadSignature, std::move(signed_ok.error())});
+  }
+  screened.id = transaction_id(config_.chain_id, transaction);
+
+  auto account = state_.account(transaction.sender.key);
+  if (!account) {
+    return unexpected<Refusal>(
+        Refusal{RefusalReason::kStateUnavailable, std::move(account.error())});
+  }
+  if (!account->has_value() && !config_.admit_unknown_senders) {
+    return refuse(RefusalReason::kUnknownSender, ErrorCode::kNotFound,
+                  fmt::format("sender {} has no account", transaction.sender.key.hex()));
+  }
+  const TokenAmount balance = account->has_value() ? (*account)->balance : TokenAmount(0);
+  const Nonce next = account->has_value() ? (*account)->nonce : Nonce(0);
+  screened.account_next_nonce = next;
+
+  if (transaction.nonce.value() < next.value()) {
+    return refuse(RefusalReason::kNonceUsed, ErrorCode::kInvalidArgument,
+                  fmt::format("nonce {} is already used: the account's next nonce is {}",
+                              transaction.nonce.value(), next.value()));
+  }
+  const std::uint64_t window = mempool_.limits().max_per_sender;
+  if (transaction.nonce.value() - next.value() >= window) {
+    return refuse(RefusalReason::kNonceTooFar, ErrorCode::kLimit,
+                  fmt::format("nonce {} is too far ahead: the account's next nonce is {} and at "
+                              "most {} may wait",
+                              transaction.nonce.value(), next.value(), window));
+  }
+  const TokenAmount spent = amount_spent(transaction.payload);
+  const auto cost = transaction.fee.checked_add(spent);
+  if (!cost || *cost > balance) {
+    return refuse(RefusalReason::kInsufficientBalance, ErrorCode::kInvalidArgument,
+                  fmt::format("fee {} plus amount {} exceeds the balance of {}",
+                              transaction.fee.value(), spent.value(), balance.value()));
+  }
+  return screened;
+}
+
+AdmissionOutcome Admission::enter_mempool(Screened screened,
+                                          std::optional<Result<ProofCheck>> check) {
+  AdmissionReceipt receipt;
+  receipt.transaction_id = screened.id;
+  receipt.kind = payload_kind(screened.transaction.payload);
+  if (check) {
+    if (!*check) {
+      const Error& error = check->error();
+      return unexpected<Refusal>(Refusal{RefusalReason::kInvalidProgram, error});
+    }
+    if (auto refusal = refusal_of(**check)) return unexpected<Refusal>(std::move(*refusal));
+    receipt.proof_id = (*check)->proof_id;
+    receipt.verdict = (*check)->verdict;
+    receipt.work = (*check)->work;
+    receipt.difficulty = (*check)->difficulty;
+  }
+  PendingTransaction entry{std::move(screened.transaction), screened.id, screened.encoded_bytes,
+                           receipt.difficulty};
+  auto added = mempool_.add(std::move(entry), screened.account_next_nonce);
+  if (!added) {
+    return unexpected<Refusal>(Refusal{RefusalReason::kMempool, std::move(added.error())});
+  }
+  receipt.evicted = std::move(added->evicted);
+  return receipt;
+}
+
+AdmissionOutcome Admission::counted(AdmissionOutcome outcome) {
+  if (outcome) {
+    ++counters_.admitted;
+  } else {
+    ++counters_.refused[outcome.error().reason];
+  }
+  return outcome;
+}
+
+AdmissionOutcome Admission::admit(ByteView encoded_transaction) {
+  const ByteView one[] = {encoded_transaction};
+  return std::move(admit_batch(one).front());
+}
+
+std::vector<AdmissionOutcome> Admission::admit_batch(
+    std::span<const ByteView> encoded_transactions) {
+  std::vector<std::optional<expected<Screened, Refusal>>> screened(encoded_transactions.size());
+  std::vector<const SubmitProof*> proofs;
+  std::vector<std::size_t> proof_owner;  // index of the transaction carrying proofs[k]
+  for (std::size_t i = 0; i < encoded_transactions.size(); ++i) {
+    screened[i].emplace(screen(encoded_transactions[i]));
+    if (!*screened[i]) continue;
+    if (const auto* proof = std::get_if<SubmitProof>(&(*screened[i])->transaction.payload)) {
+      proofs.push_back(proof);
+      proof_owner.push_back(i);
+    }
+  }
+  std::vector<std::optional<Result<ProofCheck>>> checks(encoded_transactions.size());
+  if (!proofs.empty()) {
+    auto outcomes = verifier_.verify(proofs);
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      checks[proof_owner[k]].emplace(std::move(outcomes[k]));
+    }
+  }
+  std::vector<AdmissionOutcome> results;
+  results.reserve(encoded_transactions.size());
+  for (std::size_t i = 0; i < encoded_transactions.size(); ++i) {
+    if (!*screened[i]) {
+      results.push_back(counted(unexpected<Refusal>(std::move(screened[i]->error()))));
+      continue;
+    }
+    results.push_back(counted(enter_mempool(std::move(**screened[i]), std::move(checks[i]))));
+  }
+  return results;
+}
+
+Result<AdmissionReceipt> Admission::submit(ByteView encoded_transaction) {
+  auto outcome = admit(encoded_transaction);
+  if (!outcome) return unexpected<Error>(std::move(outcome.error().error));
+  return std::move(*outcome);
+}
+
+std::vector<Result<AdmissionReceipt>> Admission::submit_batch(
+    std::span<const ByteView> encoded_transactions) {
+  std::vector<Result<AdmissionReceipt>> results;
+  for (auto& outcome : admit_batch(encoded_transactions)) {
+    if (outcome) {
+      results.emplace_back(std::move(*outcome));
+    } else {
+      results.emplace_back(unexpected<Error>(std::move(outcome.error().error)));
+    }
+  }
+  return results;
+}
+
+}  // namespace aethel::ledger

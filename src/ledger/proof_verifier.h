@@ -1,0 +1,87 @@
+// Verifies many proof submissions at once, using every core, with the same
+// outcome check_proof gives for each one.
+//
+// Each program is parsed and type checked in this process; then the units of
+// all programs that still need a verdict are proved together by
+// judge::prove_in_workers across `workers` processes, and each program's
+// results are combined exactly as check_proof combines them. The judge's
+// result of a unit is a pure function of (program, budget, limits) in Z3
+// resource units, so neither the number of workers nor the order of the
+// submissions changes any outcome.
+//
+// A bounded cache by proof id keeps conclusive outcomes: a program judged
+// once (at admission, say) is not judged again when a block carries it. An
+// outcome stopped by this machine's time guard (conclusive = false) is local
+// and is never cached, nor is a refused program. Eviction is deterministic:
+// the entry used least recently, by a use counter rather than a clock.
+//
+// verify() forks when it proves with more than one worker: call it only from
+// a thread with no other threads running in the process.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "judge/limits.h"
+#include "ledger/proof_check.h"
+#include "ledger/transaction.h"
+
+namespace aethel::ledger {
+
+struct VerifierCounters {
+  std::uint64_t judged = 0;        // programs proved by the judge
+  std::uint64_t units_proved = 0;  // their units
+  std::uint64_t cache_hits = 0;    // outcomes taken from the cache
+  std::uint64_t refused = 0;       // INVALID programs and budgets over the ceiling
+  std::uint64_t inconclusive = 0;  // outcomes stopped by the local time guard
+  std::uint64_t evicted = 0;       // cache entries dropped to respect the bound
+
+  friend bool operator==(const VerifierCounters&, const VerifierCounters&) = default;
+};
+
+class ProofVerifier {
+ public:
+  // `workers` <= 1 proves in this process; `cache_entries` 0 disables the cache.
+  ProofVerifier(judge::Limits limits, unsigned workers, std::size_t cache_entries);
+
+  // Outcomes in input order: for each submission exactly what check_proof
+  // returns for it (the same refusal for a program it refuses). A program
+  // submitted twice in one call is judged once.
+  std::vector<Result<ProofCheck>> verify(std::span<const SubmitProof* const> submissions);
+  Result<ProofCheck> verify_one(const SubmitProof& submission);
+
+  // The cached outcome of `proof_id`, without counting a hit or refreshing it.
+  std::optional<ProofCheck> cached(const Hash256& proof_id) const;
+  bool is_cached(const Hash256& proof_id) const { return cache_.contains(proof_id); }
+
+  std::size_t cache_size() const noexcept { return cache_.size(); }
+  std::size_t cache_capacity() const noexcept { return cache_entries_; }
+  unsigned workers() const noexcept { return workers_; }
+  const judge::Limits& limits() const noexcept { return limits_; }
+  const VerifierCounters& counters() const noexcept { return counters_; }
+
+ private:
+  struct CacheEntry {
+    ProofCheck check;
+    std::uint64_t last_use = 0;
+  };
+
+  std::optional<ProofCheck> take_from_cache(const Hash256& proof_id);
+  void remember(const ProofCheck& check);
+
+  judge::Limits limits_;
+  unsigned workers_;
+  std::size_t cache_entries_;
+  std::map<Hash256, CacheEntry> cache_;
+  std::map<std::uint64_t, Hash256> by_last_use_;  // oldest use first: the eviction order
+  std::uint64_t next_use_ = 0;
+  VerifierCounters counters_;
+};
+
+}  // namespace aethel::ledger
