@@ -35,6 +35,8 @@ struct SimArguments {
   std::uint64_t max_sim_ms = 600'000;
   std::uint64_t timeout_min_ms = 2'000;
   std::int64_t gossip_fanout = -1;
+  std::string app = "oracle";
+  std::string load;
   bool json = false;
   bool quiet = false;
 };
@@ -78,6 +80,17 @@ Result<sim::SimOptions> build_options(const SimArguments& arguments) {
   auto strategies = sim::parse_strategy_list(arguments.strategy);
   if (!strategies) return unexpected<Error>(strategies.error());
   options.strategies = std::move(*strategies);
+  auto app = sim::parse_app(arguments.app);
+  if (!app) return unexpected<Error>(app.error());
+  options.app = *app;
+  if (!arguments.load.empty()) {
+    if (options.app != sim::AppKind::kLedger) {
+      return fail(ErrorCode::kInvalidArgument, "--load applies to --app ledger only");
+    }
+    auto load = sim::parse_ledger_load(arguments.load, options.load);
+    if (!load) return unexpected<Error>(load.error());
+    options.load = *load;
+  }
   auto pattern = sim::parse_vote_pattern(arguments.vote_pattern);
   if (!pattern) return unexpected<Error>(pattern.error());
   options.vote_pattern = *pattern;
@@ -197,6 +210,13 @@ void add_sim_command(CLI::App& app) {
                   "The replicas' minimum view timeout");
   sim->add_option("--gossip-fanout", arguments->gossip_fanout,
                   "Relay fan-out for broadcasts (0: direct to everyone; default: by node count)");
+  sim->add_option("--app", arguments->app,
+                  "Application behind each replica: oracle (seeded ground truth, no prover) or "
+                  "ledger (the real ledger, judge and state store on every node; at most 64 "
+                  "nodes)");
+  sim->add_option("--load", arguments->load,
+                  "Ledger runs: the transactions submitted, e.g. "
+                  "proofs=2,transfers=4,round-ms=250,stake-every=4,rounds=40 (any subset)");
   sim->add_flag("--json", arguments->json, "Print one JSON object");
   sim->add_flag("--quiet", arguments->quiet, "No progress lines on stderr");
   sim->callback([arguments] { run_sim_command(*arguments); });

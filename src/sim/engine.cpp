@@ -154,12 +154,19 @@ ApplicationBehaviour Engine::behaviour_of(const Node& node) const noexcept {
   }
 }
 
-void Engine::create_applications() {
+Result<void> Engine::create_applications() {
+  if (options_.app == AppKind::kLedger) return create_ledger_applications();
   for (auto& node : nodes_) {
     if (!node.honest && node.strategy == Strategy::kSilent) continue;
     node.application =
         std::make_unique<OracleApplication>(oracle_, behaviour_of(node), options_.cpu);
   }
+  return {};
+}
+
+const ClaimTruth& Engine::truth() const noexcept {
+  if (ledger_) return ledger_->truth();
+  return oracle_;
 }
 
 void Engine::start_node(std::uint32_t index, std::uint64_t now_us) {
@@ -314,6 +321,7 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
         std::holds_alternative<consensus::EquivocationEvidence>(*evidence->evidence);
     observer_->on_evidence(index, static_cast<std::uint32_t>(offender.value()),
                            equivocation ? "equivocation" : "false-claim");
+    if (ledger_ && node.honest) on_ledger_evidence(index, *evidence->evidence);
   } else if (auto* sync = std::get_if<consensus::SyncNeeded>(&action)) {
     auto peer = static_cast<std::uint32_t>(sync->hint.value());
     if (peer == index || peer >= options_.nodes) peer = random_peer(index, network_prng_);
@@ -334,7 +342,9 @@ void Engine::on_deliver_block(std::uint32_t index, const consensus::DeliverBlock
   fold_trace(at_us, index, kTraceCommit, digest);
   observer_->on_commit(index, block, digest, at_us);
   if (node.honest && node.chain.size() == options_.blocks) ++honest_done_;
-  schedule_answers(index, at_us, node.application->deliver(deliver));
+  ApplicationAnswers answers = node.application->deliver(deliver);
+  if (ledger_ && node.honest) on_ledger_executed(index, answers);
+  schedule_answers(index, at_us, std::move(answers));
 }
 
 void Engine::accumulate_stats(const Node& node) {
@@ -390,6 +400,7 @@ void Engine::handle(const QueuedEvent& event) {
       if (!node.replica || event.aux != node.incarnation) return;
       on_anti_entropy(event.node, event.time_us);
       return;
+    case EventKind::kLoadRound: on_load_round(event.time_us); return;
   }
 }
 
@@ -397,19 +408,20 @@ bool Engine::finished() const noexcept {
   return honest_done_ == honest_count_ && now_us_ >= liveness_not_before_us_;
 }
 
-SimResult Engine::run() {
+Result<SimResult> Engine::run() {
   wall_start_ = std::chrono::steady_clock::now();
   create_validators();
   choose_byzantine_nodes();
-  create_applications();
+  if (auto created = create_applications(); !created) return unexpected<Error>(created.error());
   partitions_ = partition_windows();
   std::vector<bool> honest(options_.nodes);
   for (std::uint32_t i = 0; i < options_.nodes; ++i) honest[i] = nodes_[i].honest;
   std::vector<std::uint64_t> stakes(options_.nodes);
   for (std::uint32_t i = 0; i < options_.nodes; ++i) stakes[i] = stake_of(options_, i);
   observer_ =
-      std::make_unique<Observer>(oracle_, std::move(honest), std::move(stakes), partitions_);
+      std::make_unique<Observer>(truth(), std::move(honest), std::move(stakes), partitions_);
   schedule_faults();
+  if (ledger_) schedule({.time_us = 0, .kind = EventKind::kLoadRound});
   for (std::uint32_t i = 0; i < options_.nodes; ++i) start_node(i, 0);
 
   const std::uint64_t end_us = options_.max_sim_ms * 1000;
@@ -475,6 +487,10 @@ SimResult Engine::run() {
   }
   result_.refused = refused_;
   result_.evidence_reported = observer_->evidence_count();
+  if (ledger_) {
+    result_.ledger = ledger_summary();
+    for (const auto& violation : ledger_->violations()) result_.violations.push_back(violation);
+  }
   result_.real_signature_verifications = checker_->real_verifications();
   result_.memoized_signature_checks = checker_->memo_hits();
   fold_trace(now_us_, 0, 0, Hash256{});

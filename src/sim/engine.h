@@ -10,11 +10,14 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <span>
 #include <vector>
 
 #include "consensus/replica.h"
 #include "crypto/sha256.h"
 #include "sim/checkers.h"
+#include "sim/ledger_node_application.h"
+#include "sim/ledger_world.h"
 #include "sim/node_application.h"
 #include "sim/options.h"
 #include "sim/prng.h"
@@ -31,6 +34,7 @@ enum SeedPurpose : std::uint64_t {
   kSeedGossip = 3,
   kSeedAdversary = 4,
   kSeedAntiEntropy = 5,
+  kSeedLoad = 6,
 };
 
 // Trace record kinds.
@@ -73,6 +77,7 @@ enum class EventKind : std::uint8_t {
   kRestart,
   kAdversaryTick,  // a Byzantine node's periodic attack
   kAntiEntropy,    // a node's periodic "what comes after my height?" request
+  kLoadRound,      // ledger runs: the load generator submits a round of transactions
 };
 
 struct QueuedEvent {
@@ -123,7 +128,8 @@ struct Node {
 class Engine {
  public:
   explicit Engine(const SimOptions& options);
-  SimResult run();
+  // Refuses (kIo) a run whose ledger nodes cannot open their state.
+  Result<SimResult> run();
 
  private:
   // Setup.
@@ -131,7 +137,9 @@ class Engine {
   void choose_byzantine_nodes();
   std::vector<PartitionWindow> partition_windows() const;
   consensus::ReplicaSetup replica_setup(std::uint32_t node);
-  void create_applications();
+  Result<void> create_applications();
+  Result<void> create_ledger_applications();
+  const ClaimTruth& truth() const noexcept;
   ApplicationBehaviour behaviour_of(const Node& node) const noexcept;
   void start_node(std::uint32_t node, std::uint64_t now_us);
   void schedule_faults();
@@ -153,6 +161,13 @@ class Engine {
   void on_sync_request(std::uint32_t node, std::uint32_t from, const Packet& packet,
                        std::uint64_t now_us);
   void on_anti_entropy(std::uint32_t node, std::uint64_t now_us);
+
+  // Ledger runs.
+  void on_load_round(std::uint64_t now_us);
+  void submit_everywhere(std::span<const Bytes> transactions);
+  void on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence);
+  void on_ledger_executed(std::uint32_t node, const ApplicationAnswers& answers);
+  LedgerSummary ledger_summary();
   void request_sync(std::uint32_t node, std::uint32_t peer, std::uint64_t now_us);
 
   // Nodes and replicas.
@@ -190,6 +205,8 @@ class Engine {
   std::vector<crypto::KeyPair> keys_;
   std::shared_ptr<MemoizingSignatureChecker> checker_;
   ProofOracle oracle_;
+  std::unique_ptr<LedgerWorld> ledger_;               // ledger runs only
+  std::vector<LedgerNodeApplication*> ledger_nodes_;  // by node; null: none
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> byzantine_nodes_;
   std::unique_ptr<Observer> observer_;
