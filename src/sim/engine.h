@@ -166,6 +166,7 @@ class Engine {
   void on_load_round(std::uint64_t now_us);
   void submit_everywhere(std::span<const Bytes> transactions);
   void on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence);
+  void on_ledger_vote(std::uint32_t node, const consensus::Message& message);
   void on_ledger_executed(std::uint32_t node, const ApplicationAnswers& answers);
   LedgerSummary ledger_summary();
   void request_sync(std::uint32_t node, std::uint32_t peer, std::uint64_t now_us);

@@ -9,6 +9,8 @@
 namespace aethel::sim {
 namespace {
 
+constexpr std::size_t kRememberedFalseBlocks = 64;
+
 Result<std::filesystem::path> make_temporary_folder() {
   std::error_code error;
   const auto base = std::filesystem::temp_directory_path(error);
@@ -81,12 +83,36 @@ std::uint64_t LedgerNodeApplication::verification_cost_us(
 
 ApplicationAnswer LedgerNodeApplication::verified_answer(consensus::BlockVerified verified) {
   std::uint64_t cost_us = 0;
-  const auto asked = claims_asked_.find(verified.block_digest);
-  if (asked != claims_asked_.end()) {
-    cost_us = parallel_cost_us(costs_, asked->second, costs_.proof_us);
-    claims_asked_.erase(asked);
+  const auto asked = blocks_asked_.find(verified.block_digest);
+  if (asked != blocks_asked_.end()) {
+    cost_us = verification_cost_us(*asked->second);
+    if (verified.false_claim_index && !false_blocks_.contains(verified.block_digest)) {
+      if (false_block_order_.size() >= kRememberedFalseBlocks) {
+        false_blocks_.erase(false_block_order_.front());
+        false_block_order_.erase(false_block_order_.begin());
+      }
+      false_blocks_.emplace(verified.block_digest,
+                            std::make_pair(asked->second, *verified.false_claim_index));
+      false_block_order_.push_back(verified.block_digest);
+    }
+    blocks_asked_.erase(asked);
   }
   return {std::move(verified), cost_us};
+}
+
+std::optional<consensus::Evidence> LedgerNodeApplication::false_verdict_vote(
+    const consensus::Vote& vote) const {
+  if (vote.phase != consensus::VotePhase::kPrepare && vote.phase != consensus::VotePhase::kCommit) {
+    return std::nullopt;
+  }
+  const auto found = false_blocks_.find(vote.digest);
+  // The proposer's own vote is part of the false claim it is slashed for.
+  if (found == false_blocks_.end() || vote.voter.value() == index_ ||
+      vote.voter == found->second.first->proposer) {
+    return std::nullopt;
+  }
+  return consensus::Evidence(
+      consensus::FalseVerdictVoteEvidence{vote, *found->second.first, found->second.second});
 }
 
 ApplicationAnswers LedgerNodeApplication::propose(const consensus::RequestProposal& request,
@@ -119,7 +145,7 @@ ApplicationAnswers LedgerNodeApplication::verify(const consensus::BlockPtr& bloc
     answers.push_back({std::move(verified), 0});
     return answers;
   }
-  claims_asked_[consensus::block_digest(*block)] = block->claims.size();
+  blocks_asked_[consensus::block_digest(*block)] = block;
   if (auto verified = application_->verify(block)) {
     answers.push_back(verified_answer(std::move(*verified)));
   }
@@ -148,7 +174,7 @@ ApplicationAnswers LedgerNodeApplication::deliver(const consensus::DeliverBlock&
 
 void LedgerNodeApplication::crash() {
   application_->forget_held();
-  claims_asked_.clear();
+  blocks_asked_.clear();
 }
 
 void LedgerNodeApplication::submit(std::span<const Bytes> transactions) {

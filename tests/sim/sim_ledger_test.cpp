@@ -109,6 +109,21 @@ TEST(SimLedger, VoteInvalidLeaderIsSlashedOnChain) {
   expect_liar_slashed(Strategy::kVoteInvalid);
 }
 
+// Colluding validators vote for their leader's false block; honest nodes
+// that found the block false turn those votes into false-verdict-vote
+// evidence, so the voter is slashed as well as the leader.
+TEST(SimLedger, VotesForAFalseBlockAreSlashedOnChain) {
+  auto options = ledger_options(7, 13, 8);
+  options.byzantine = 2;
+  options.strategies = {Strategy::kVoteInvalid};
+  const auto result = testing::run_or_fail(options);
+  EXPECT_TRUE(result.invariants_ok()) << testing::describe_failure(result);
+  ASSERT_TRUE(result.ledger.has_value());
+  auto slashed = result.ledger->slashed_validators;
+  std::ranges::sort(slashed);
+  EXPECT_EQ(slashed, result.byzantine_nodes) << "seed 13 makes a colluder the first leader";
+}
+
 TEST(SimLedger, CrashedNodeCatchesUpToTheSameRoot) {
   auto options = ledger_options(4, 2, 8);
   options.crashes.push_back({2, 300, 1500});
