@@ -3,7 +3,7 @@
 // verdict kinds, then slash once and record the evidence id so a second copy
 // is refused.
 //
-// Penalties: equivocation and conflicting PRE-PREPAREs prove double signing
+// Penalties: equivocation and conflicting PRE-PREPAREs prove signing twice
 // (Offence::kEquivocation, 20%); a false claim and a vote for one prove a
 // false verdict (Offence::kFalseVerdictVote, 5%), which also pushes an
 // accuracy outcome of 0 for the offender. Slashing takes from the bonded
@@ -54,7 +54,7 @@ Result<Offence> check_evidence(const BlockRun& run, const consensus::Evidence& e
   }
   const auto accused = consensus::accused_claim(evidence);
   if (!accused) {
-    if (submission.proof) return refuse("double-signing evidence carries a proof program");
+    if (submission.proof) return refuse("equivocation evidence carries a proof program");
     return Offence::kEquivocation;
   }
   AETHEL_TRY(check_claim_is_false(run, *accused, submission));

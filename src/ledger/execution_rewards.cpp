@@ -85,6 +85,17 @@ Result<void> credit_share(BlockRun& run, const RewardShare& share, bool signed_c
   return {};
 }
 
+// The certificate's signers with their voting power: the consensus set's
+// stake, which is what made the block final.
+std::vector<Signer> signers_of(const BlockRun& run, const consensus::Certificate& commit) {
+  std::vector<Signer> signers;
+  signers.reserve(commit.signatures.size());
+  for (const consensus::CertificateSignature& entry : commit.signatures) {
+    signers.push_back(Signer{entry.signer, run.validators.at(entry.signer).stake});
+  }
+  return signers;
+}
+
 }  // namespace
 
 void push_accuracy(state::AccuracyWindow& window, bool agreed) noexcept {
@@ -112,11 +123,7 @@ Result<void> pay_parent_reward(BlockRun& run, const consensus::CertificatePtr& p
   const auto total = emission.checked_add(pending.fees);
   if (!total) return fail(ErrorCode::kLimit, "parent reward overflows 64 bits");
 
-  std::vector<Signer> signers;
-  signers.reserve(parent_commit->signatures.size());
-  for (const consensus::CertificateSignature& entry : parent_commit->signatures) {
-    signers.push_back(Signer{entry.signer, run.validators.at(entry.signer).stake});
-  }
+  const std::vector<Signer> signers = signers_of(run, *parent_commit);
   std::vector<RewardShare> shares;
   AETHEL_TRY_ASSIGN(
       shares, split_block_reward(*total, signers, *proposer, run.params.reward.proposer_bonus_bps));
