@@ -5,6 +5,7 @@
 
 #include "apps/aethel/commands.h"
 #include "bench/judge_benchmark.h"
+#include "bench/ledger_benchmark.h"
 #include "bench/state_benchmark.h"
 
 namespace aethel::cli {
@@ -46,6 +47,35 @@ void add_bench_command(CLI::App& app) {
                   "Print JSON (the only format; accepted for clarity)");
   state->callback([state_config] {
     const std::string output = bench::run_state_benchmark(*state_config);
+    std::fputs(output.c_str(), stdout);
+    set_exit_status(output.find("\"error\"") == std::string::npos ? 0 : 1);
+  });
+
+  auto ledger_config = std::make_shared<bench::LedgerBenchmarkConfig>();
+  auto* ledger = bench->add_subcommand(
+      "ledger",
+      "Blocks of proofs and transfers verified and executed per second, beside the judge alone; "
+      "mempool admission rate and select time at 10,000 pending proofs");
+  ledger->add_option("--block-proofs", ledger_config->block_proofs, "SubmitProofs in the block")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65'536}));
+  ledger
+      ->add_option("--block-transfers", ledger_config->block_transfers,
+                   "Transfers in the transfer block")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65'536}));
+  ledger
+      ->add_option("--mempool-proofs", ledger_config->mempool_proofs,
+                   "Pending proofs the mempool is filled to")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}));
+  ledger
+      ->add_option("--admission-batch", ledger_config->admission_batch,
+                   "SubmitProofs judged per verifier call during admission")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  ledger->add_option("--workers", ledger_config->workers, "Prover processes")
+      ->check(CLI::Range(1u, 1024u));
+  ledger->add_flag("--json", ledger_config->json,
+                   "Print JSON (the only format; accepted for clarity)");
+  ledger->callback([ledger_config] {
+    const std::string output = bench::run_ledger_benchmark(*ledger_config);
     std::fputs(output.c_str(), stdout);
     set_exit_status(output.find("\"error\"") == std::string::npos ? 0 : 1);
   });

@@ -141,12 +141,12 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
     return unexpected<Refusal>(
         Refusal{RefusalReason::kStateUnavailable, std::move(account.error())});
   }
-  if (!account->has_value() && !config_.admit_unknown_senders) {
+  if (!account->has_value()) {
     return refuse(RefusalReason::kUnknownSender, ErrorCode::kNotFound,
                   fmt::format("sender {} has no account", transaction.sender.key.hex()));
   }
-  const TokenAmount balance = account->has_value() ? (*account)->balance : TokenAmount(0);
-  const Nonce next = account->has_value() ? (*account)->nonce : Nonce(0);
+  const TokenAmount balance = (*account)->balance;
+  const Nonce next = (*account)->nonce;
   screened.account_next_nonce = next;
 
   if (transaction.nonce.value() < next.value()) {

@@ -6,7 +6,8 @@
 //   2. decode_transaction (canonical bytes, limits on every field);
 //   3. verify_transaction_signature for this chain's id;
 //   4. the sender's account in the latest committed state: it must exist
-//      (unless admit_unknown_senders), its balance must cover fee + amount,
+//      (block execution refuses a sender without one), its balance must
+//      cover fee + amount,
 //      and the nonce must lie in [next nonce, next nonce + window), the
 //      window being the mempool's per-sender bound;
 //   5. for SubmitProof, the judge through the ProofVerifier (and its cache):
@@ -49,10 +50,6 @@ namespace aethel::ledger {
 struct AdmissionConfig {
   Hash256 chain_id;
   std::size_t max_transaction_bytes = kMaxTransactionBytes;
-  // Whether a key with no account may submit, as an account with balance 0
-  // and next nonce 0 (only zero-fee submissions can then pass the balance
-  // check). Off unless the chain's execution treats absent accounts so.
-  bool admit_unknown_senders = false;
 };
 
 // Why a transaction was refused; the counters are kept per reason.

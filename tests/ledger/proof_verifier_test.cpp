@@ -1,0 +1,233 @@
+#include "ledger/proof_verifier.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/ledger/verifier_test_programs.h"
+
+namespace aethel::ledger {
+namespace {
+
+using testing::describe;
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Every example (PROVED, REFUTED, UNKNOWN and INVALID programs, one with no
+// intent), plus budgets: one that starves a transfer, one over the ceiling.
+std::vector<SubmitProof> mixed_submissions() {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::source_dir() / "examples")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".ae") paths.push_back(entry.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<SubmitProof> submissions;
+  for (const auto& path : paths) submissions.push_back(SubmitProof{read_text(path), WorkUnits(0)});
+  submissions.push_back(SubmitProof{testing::proved_transfer(1), WorkUnits(0)});
+  submissions.push_back(SubmitProof{testing::proved_transfer(2), WorkUnits(1)});
+  submissions.push_back(SubmitProof{testing::proved_transfer(3), WorkUnits(50'000)});
+  submissions.push_back(
+      SubmitProof{testing::proved_transfer(4), WorkUnits(judge::Limits{}.budget_max + 1)});
+  submissions.push_back(SubmitProof{testing::kOverflowingTransfer, WorkUnits(0)});
+  return submissions;
+}
+
+std::vector<const SubmitProof*> pointers(const std::vector<SubmitProof>& submissions) {
+  std::vector<const SubmitProof*> out;
+  for (const auto& s : submissions) out.push_back(&s);
+  return out;
+}
+
+std::vector<std::string> describe_all(const std::vector<Result<ProofCheck>>& outcomes) {
+  std::vector<std::string> out;
+  for (const auto& outcome : outcomes) out.push_back(describe(outcome));
+  return out;
+}
+
+class VerifierCorpus : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    submissions_ = new std::vector<SubmitProof>(mixed_submissions());
+    expected_ = new std::vector<std::string>();
+    for (const auto& submission : *submissions_) {
+      expected_->push_back(describe(check_proof(submission, judge::Limits{})));
+    }
+  }
+  static void TearDownTestSuite() {
+    delete submissions_;
+    delete expected_;
+  }
+  static std::vector<SubmitProof>* submissions_;
+  static std::vector<std::string>* expected_;
+};
+std::vector<SubmitProof>* VerifierCorpus::submissions_ = nullptr;
+std::vector<std::string>* VerifierCorpus::expected_ = nullptr;
+
+TEST_F(VerifierCorpus, TheMixCoversEveryKindOfOutcome) {
+  std::size_t proved = 0, refuted = 0, unknown = 0, refused = 0;
+  for (const auto& submission : *submissions_) {
+    auto outcome = check_proof(submission, judge::Limits{});
+    if (!outcome) {
+      ++refused;
+    } else if (outcome->verdict == judge::Verdict::kProved) {
+      ++proved;
+    } else if (outcome->verdict == judge::Verdict::kRefuted) {
+      ++refuted;
+    } else {
+      ++unknown;
+    }
+  }
+  EXPECT_GE(proved, 4u);
+  EXPECT_GE(refuted, 20u);
+  EXPECT_GE(unknown, 2u);
+  EXPECT_GE(refused, 20u);
+}
+
+TEST_F(VerifierCorpus, SerialAndParallelOutcomesEqualCheckProof) {
+  for (const unsigned workers : {1u, 3u}) {
+    ProofVerifier verifier(judge::Limits{}, workers, 0);
+    EXPECT_EQ(describe_all(verifier.verify(pointers(*submissions_))), *expected_)
+        << workers << " workers";
+  }
+}
+
+TEST_F(VerifierCorpus, OrderOfSubmissionsChangesNoOutcome) {
+  auto reversed = pointers(*submissions_);
+  std::reverse(reversed.begin(), reversed.end());
+  ProofVerifier verifier(judge::Limits{}, 2, 0);
+  auto outcomes = describe_all(verifier.verify(reversed));
+  std::reverse(outcomes.begin(), outcomes.end());
+  EXPECT_EQ(outcomes, *expected_);
+}
+
+TEST_F(VerifierCorpus, CacheHitsReturnIdenticalOutcomesAndAreCounted) {
+  ProofVerifier verifier(judge::Limits{}, 2, 1000);
+  const auto first = describe_all(verifier.verify(pointers(*submissions_)));
+  const VerifierCounters after_first = verifier.counters();
+  EXPECT_EQ(after_first.cache_hits, 0u);
+  EXPECT_GT(after_first.judged, 0u);
+  EXPECT_EQ(after_first.judged + after_first.refused, submissions_->size());
+  EXPECT_EQ(verifier.cache_size(), after_first.judged - after_first.inconclusive);
+
+  const auto second = describe_all(verifier.verify(pointers(*submissions_)));
+  EXPECT_EQ(second, first);
+  EXPECT_EQ(second, *expected_);
+  const VerifierCounters& after_second = verifier.counters();
+  EXPECT_EQ(after_second.judged, after_first.judged);  // nothing judged again
+  EXPECT_EQ(after_second.cache_hits, after_first.judged);
+  EXPECT_EQ(after_second.refused, 2 * after_first.refused);  // refusals are not cached
+}
+
+TEST(ProofVerifierTest, ARepeatedProgramInOneCallIsJudgedOnce) {
+  const SubmitProof proof{testing::proved_transfer(7), WorkUnits(0)};
+  const SubmitProof* const twice[] = {&proof, &proof};
+  ProofVerifier verifier(judge::Limits{}, 2, 0);
+  auto outcomes = verifier.verify(twice);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(describe(outcomes[0]), describe(check_proof(proof, judge::Limits{})));
+  EXPECT_EQ(describe(outcomes[1]), describe(outcomes[0]));
+  EXPECT_EQ(verifier.counters().judged, 1u);
+}
+
+TEST(ProofVerifierTest, CacheIsBoundedAndEvictsTheLeastRecentlyUsed) {
+  std::vector<SubmitProof> proofs;
+  for (std::size_t i = 0; i < 5; ++i) proofs.push_back({testing::proved_transfer(i), WorkUnits(0)});
+  ProofVerifier verifier(judge::Limits{}, 1, 3);
+  for (std::size_t i = 0; i < 3; ++i) ASSERT_TRUE(verifier.verify_one(proofs[i]));
+  EXPECT_EQ(verifier.cache_size(), 3u);
+  ASSERT_TRUE(verifier.verify_one(proofs[0]));  // a hit: 0 is now the most recent
+  EXPECT_EQ(verifier.counters().cache_hits, 1u);
+  ASSERT_TRUE(verifier.verify_one(proofs[3]));  // evicts 1, the least recently used
+  EXPECT_EQ(verifier.cache_size(), 3u);
+  EXPECT_TRUE(verifier.is_cached(proof_id(proofs[0])));
+  EXPECT_FALSE(verifier.is_cached(proof_id(proofs[1])));
+  EXPECT_TRUE(verifier.is_cached(proof_id(proofs[2])));
+  EXPECT_TRUE(verifier.is_cached(proof_id(proofs[3])));
+  ASSERT_TRUE(verifier.verify_one(proofs[4]));  // evicts 2
+  EXPECT_FALSE(verifier.is_cached(proof_id(proofs[2])));
+  EXPECT_EQ(verifier.cache_size(), 3u);
+  EXPECT_EQ(verifier.counters().evicted, 2u);
+  EXPECT_EQ(verifier.counters().judged, 5u);
+
+  // A whole batch larger than the cache keeps the bound too.
+  std::vector<SubmitProof> many;
+  for (std::size_t i = 10; i < 20; ++i) many.push_back({testing::proved_transfer(i), WorkUnits(0)});
+  ASSERT_EQ(verifier.verify(pointers(many)).size(), many.size());
+  EXPECT_EQ(verifier.cache_size(), 3u);
+  EXPECT_TRUE(verifier.is_cached(proof_id(many.back())));
+  auto cached = verifier.cached(proof_id(many.back()));
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(describe(*cached), describe(check_proof(many.back(), judge::Limits{})));
+}
+
+TEST(ProofVerifierTest, ZeroCacheEntriesCachesNothing) {
+  const SubmitProof proof{testing::proved_transfer(1), WorkUnits(0)};
+  ProofVerifier verifier(judge::Limits{}, 1, 0);
+  ASSERT_TRUE(verifier.verify_one(proof));
+  ASSERT_TRUE(verifier.verify_one(proof));
+  EXPECT_EQ(verifier.cache_size(), 0u);
+  EXPECT_EQ(verifier.counters().judged, 2u);
+  EXPECT_EQ(verifier.counters().cache_hits, 0u);
+}
+
+TEST(ProofVerifierTest, InconclusiveOutcomesAreNeverCached) {
+  judge::Limits limits;
+  limits.prover_time_guard_ms = 50;
+  const SubmitProof cube{testing::kCube, WorkUnits(0)};
+  const SubmitProof transfer{testing::proved_transfer(1), WorkUnits(0)};
+  ProofVerifier verifier(limits, 2, 10);
+  for (int round = 0; round < 2; ++round) {
+    const SubmitProof* const both[] = {&cube, &transfer};
+    auto outcomes = verifier.verify(both);
+    ASSERT_TRUE(outcomes[0]) << outcomes[0].error().to_string();
+    EXPECT_EQ(outcomes[0]->verdict, judge::Verdict::kUnknown);
+    EXPECT_FALSE(outcomes[0]->conclusive);
+    ASSERT_TRUE(outcomes[1]);
+    EXPECT_TRUE(outcomes[1]->conclusive);
+  }
+  EXPECT_FALSE(verifier.is_cached(proof_id(cube)));
+  EXPECT_TRUE(verifier.is_cached(proof_id(transfer)));
+  EXPECT_EQ(verifier.counters().inconclusive, 2u);
+  EXPECT_EQ(verifier.counters().judged, 3u);  // the cube twice, the transfer once
+  EXPECT_EQ(verifier.counters().cache_hits, 1u);
+}
+
+TEST(ProofVerifierTest, RefusedProgramsGiveCheckProofsErrorAndAreNotCached) {
+  const SubmitProof invalid{"intent x( {", WorkUnits(0)};
+  const SubmitProof empty{"// nothing to verify\n", WorkUnits(0)};
+  ProofVerifier verifier(judge::Limits{}, 2, 10);
+  for (const SubmitProof* submission : {&invalid, &empty}) {
+    auto outcome = verifier.verify_one(*submission);
+    auto expected = check_proof(*submission, judge::Limits{});
+    ASSERT_FALSE(outcome);
+    ASSERT_FALSE(expected);
+    EXPECT_EQ(outcome.error().code, expected.error().code);
+    EXPECT_EQ(outcome.error().message, expected.error().message);
+  }
+  auto again = verifier.verify_one(invalid);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kSyntax);
+  EXPECT_NE(again.error().message.find("line 1, column"), std::string::npos);
+  EXPECT_EQ(verifier.counters().refused, 3u);
+  EXPECT_EQ(verifier.cache_size(), 0u);
+}
+
+TEST(ProofVerifierTest, AnEmptyCallJudgesNothing) {
+  ProofVerifier verifier(judge::Limits{}, 2, 10);
+  EXPECT_TRUE(verifier.verify({}).empty());
+  EXPECT_EQ(verifier.counters(), VerifierCounters{});
+}
+
+}  // namespace
+}  // namespace aethel::ledger

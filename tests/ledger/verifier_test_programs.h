@@ -1,0 +1,105 @@
+// Programs and helpers shared by the verifier and admission tests.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "fmt/format.h"
+#include "judge/verdict.h"
+#include "ledger/proof_check.h"
+
+namespace aethel::ledger::testing {
+
+// Scales randomized test sizes down under the sanitizers.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr int kScale = 4;
+#else
+inline constexpr int kScale = 1;
+#endif
+
+// A PROVED transfer, distinct text per index; `extra_guards` adds
+// conditions (more work and source, so a higher difficulty).
+inline std::string proved_transfer(std::size_t index, std::size_t extra_guards = 0) {
+  std::string guards;
+  for (std::size_t g = 0; g < extra_guards; ++g) {
+    guards += fmt::format("        amount >= {};\n", g + 1);
+  }
+  return fmt::format(
+      "intent transfer_{0}(sender: Balance, receiver: Balance, amount: Amount) {{\n"
+      "    guard {{\n"
+      "        amount > {1};\n"
+      "{2}"
+      "        sender >= amount;\n"
+      "        receiver <= 9223372036854775807 - amount;\n"
+      "    }}\n"
+      "    solve {{ priority: security; }}\n"
+      "    verify {{\n"
+      "        sender == old_sender - amount;\n"
+      "        receiver == old_receiver + amount;\n"
+      "    }}\n"
+      "}}\n",
+      index, extra_guards, guards);
+}
+
+// The same transfer without the overflow guard: REFUTED (RANGE) with a
+// counterexample.
+inline const std::string kOverflowingTransfer =
+    "intent overflowing(sender: Balance, receiver: Balance, amount: Amount) {\n"
+    "    guard { amount > 0; sender >= amount; }\n"
+    "    solve { priority: security; }\n"
+    "    verify { sender == old_sender - amount; receiver == old_receiver + amount; }\n"
+    "}\n";
+
+// Nonlinear enough that a 50 ms time guard stops it on any machine.
+inline const std::string kCube =
+    "intent m0(p0: Int, p1: Amount) {\n"
+    "  guard { 12 != old_p1 - old_p0 * old_p1; }\n"
+    "  solve { }\n"
+    "  verify { p0 == old_p1 * old_p1 * old_p1; }\n"
+    "}\n";
+
+inline std::filesystem::path source_dir() {
+  if (const char* dir = std::getenv("AETHEL_SOURCE_DIR"); dir != nullptr && *dir != '\0') {
+    return std::filesystem::path(dir);
+  }
+  return std::filesystem::current_path();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "aethel-ledger-test-XXXXXX").string();
+    const char* made = ::mkdtemp(pattern.data());
+    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Everything of an outcome, units byte for byte.
+inline std::string describe(const Result<ProofCheck>& outcome) {
+  if (!outcome) return fmt::format("error {}", outcome.error().to_string());
+  std::string text =
+      fmt::format("{} {} work {} difficulty {} conclusive {} units", outcome->proof_id.hex(),
+                  judge::verdict_name(outcome->verdict), outcome->work.value(),
+                  outcome->difficulty.value(), outcome->conclusive);
+  for (const auto& unit : outcome->units) {
+    text += ' ';
+    text += hex_encode(judge::encode_unit_result(unit));
+  }
+  return text;
+}
+
+}  // namespace aethel::ledger::testing
