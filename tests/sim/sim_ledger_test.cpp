@@ -2,12 +2,15 @@
 // state on every node, under the simulator. Small loads, so that every node
 // judging every program stays within seconds.
 #include <gtest/gtest.h>
+#include <stdlib.h>  // mkdtemp, setenv
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sim/report.h"
@@ -26,18 +29,47 @@ SimOptions ledger_options(std::uint32_t nodes, std::uint64_t seed, std::uint64_t
   return options;
 }
 
-std::size_t ledger_folders() {
-  std::size_t count = 0;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), error)) {
-    if (entry.path().filename().string().starts_with("aethel-sim-ledger-")) ++count;
+// Points TMPDIR at a fresh folder of its own for its lifetime, so that what
+// a run leaves behind can be counted without seeing other processes' folders.
+class PrivateTemporaryFolder {
+ public:
+  PrivateTemporaryFolder() {
+    const char* previous = std::getenv("TMPDIR");
+    if (previous != nullptr) previous_ = previous;
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "aethel-sim-tmp-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    ::setenv("TMPDIR", path_.c_str(), 1);
   }
-  return count;
-}
+  ~PrivateTemporaryFolder() {
+    if (previous_) {
+      ::setenv("TMPDIR", previous_->c_str(), 1);
+    } else {
+      ::unsetenv("TMPDIR");
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  PrivateTemporaryFolder(const PrivateTemporaryFolder&) = delete;
+  PrivateTemporaryFolder& operator=(const PrivateTemporaryFolder&) = delete;
+
+  std::size_t entries() const {
+    std::error_code error;
+    std::size_t count = 0;
+    for (auto it = std::filesystem::directory_iterator(path_, error);
+         !error && it != std::filesystem::directory_iterator(); ++it) {
+      ++count;
+    }
+    return count;
+  }
+
+ private:
+  std::string path_;
+  std::optional<std::string> previous_;
+};
 
 TEST(SimLedger, HonestRunCommitsProofsPaysRewardsAndAgreesOnRoots) {
-  const std::size_t folders_before = ledger_folders();
+  const PrivateTemporaryFolder temporary;
   const auto result = testing::run_or_fail(ledger_options(4, 1, 10));
   EXPECT_TRUE(result.invariants_ok()) << testing::describe_failure(result);
   ASSERT_TRUE(result.ledger.has_value());
@@ -54,7 +86,7 @@ TEST(SimLedger, HonestRunCommitsProofsPaysRewardsAndAgreesOnRoots) {
   EXPECT_EQ(ledger.admission_refused, 0u);
   // Every node judged every program it admitted itself: no outcome is shared.
   EXPECT_GE(ledger.programs_judged, 4 * ledger.proofs_committed);
-  EXPECT_EQ(ledger_folders(), folders_before);  // every node's state folder is removed
+  EXPECT_EQ(temporary.entries(), 0u);  // every node's state folder is removed
 }
 
 TEST(SimLedger, SameSeedSameRun) {
