@@ -203,7 +203,8 @@ void add_sim_command(CLI::App& app) {
   sim->add_option("--stakes", arguments->stakes,
                   "Stake per validator in index order, e.g. 10x3,1x7 (three of stake 10, then "
                   "seven of stake 1); default: equal stakes");
-  sim->add_option("--proofs-per-block", arguments->proofs_per_block, "Proof claims per block");
+  sim->add_option("--proofs-per-block", arguments->proofs_per_block,
+                  "Proof claims per block (oracle; ledger blocks claim the proofs they carry)");
   sim->add_option("--bandwidth-mbps", arguments->bandwidth_mbps, "Per-node up and down bandwidth");
   sim->add_option("--max-sim-ms", arguments->max_sim_ms, "Stop after this much simulated time");
   sim->add_option("--timeout-min-ms", arguments->timeout_min_ms,
