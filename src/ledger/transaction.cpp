@@ -14,7 +14,7 @@ constexpr EnvelopeHeader kEnvelope{kTransactionFormatVersion, kTransactionTypeTa
 constexpr std::string_view kProofIdTag = "aethel/proof-id/v1";
 
 template <class>
-inline constexpr bool kAlwaysFalse = false;
+[[maybe_unused]] inline constexpr bool kAlwaysFalse = false;
 
 void encode_payload(Encoder& encoder, const Payload& payload) {
   encoder.put_u8(static_cast<std::uint8_t>(payload_kind(payload)));
