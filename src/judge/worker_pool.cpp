@@ -66,6 +66,9 @@ UnitResult worker_lost(const CheckedUnit& unit, const std::string& why) {
   result.reason = Reason::kBudget;
   result.note = fmt::format("the prover process failed: {}", why);
   result.difficulty = difficulty_of(0, unit.span.end - unit.span.begin);
+  // A crash or an out-of-memory kill is this machine's failure, not the
+  // program's: like the time guard, it must not become a consensus verdict.
+  result.stopped_by_local_limit = true;
   return result;
 }
 

@@ -18,7 +18,8 @@
 //      (line and column);
 //   6. Mempool::add with the judge's difficulty (zero for other kinds),
 //      which refuses duplicates, a (sender, nonce) slot already taken (a
-//      double spend) and a full pool the newcomer does not outrank.
+//      second spend of one nonce) and a full pool the newcomer does not
+//      outrank.
 //
 // The balance check is against committed state per transaction: pending
 // spends of one sender are not summed here; block execution refuses what

@@ -1,5 +1,9 @@
 #include "ledger/proof_verifier.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <utility>
 
@@ -19,8 +23,19 @@ struct PendingProgram {
 
 }  // namespace
 
+void keep_prover_memory_in_the_heap() noexcept {
+#if defined(__GLIBC__)
+  // Allocations below 32 MiB (glibc's largest mmap threshold) come from the
+  // heap, and up to 256 MiB of free memory at its top is kept.
+  ::mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  ::mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
+}
+
 ProofVerifier::ProofVerifier(judge::Limits limits, unsigned workers, std::size_t cache_entries)
-    : limits_(limits), workers_(std::max(workers, 1u)), cache_entries_(cache_entries) {}
+    : limits_(limits), workers_(std::max(workers, 1u)), cache_entries_(cache_entries) {
+  keep_prover_memory_in_the_heap();
+}
 
 std::vector<Result<ProofCheck>> ProofVerifier::verify(
     std::span<const SubmitProof* const> submissions) {

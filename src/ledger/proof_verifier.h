@@ -15,8 +15,10 @@
 // and is never cached, nor is a refused program. Eviction is deterministic:
 // the entry used least recently, by a use counter rather than a clock.
 //
-// verify() forks when it proves with more than one worker: call it only from
-// a thread with no other threads running in the process.
+// verify() forks when it has more than one unit to prove and workers > 1. The
+// children only prove (Z3 and the allocator, which glibc keeps usable across
+// fork) and leave with _exit, so idle library threads such as RocksDB's
+// background pool do no harm; no other thread may be running Z3 meanwhile.
 #pragma once
 
 #include <cstddef>
@@ -45,9 +47,21 @@ struct VerifierCounters {
   friend bool operator==(const VerifierCounters&, const VerifierCounters&) = default;
 };
 
+// Fixes the C allocator's thresholds so that the memory of a proof stays in
+// the heap for the next one. Each unit is proved in a fresh Z3 context that
+// allocates and frees megabytes; with glibc's dynamic thresholds, a
+// long-running process with a large heap (a full mempool, the cache, RocksDB)
+// ends up returning that memory to the system after every proof and faulting
+// it back in for the next, which made in-process proving about five times
+// slower in the ledger benchmark. Process-wide and idempotent; the
+// ProofVerifier constructor calls it. No effect where the C library is not
+// glibc.
+void keep_prover_memory_in_the_heap() noexcept;
+
 class ProofVerifier {
  public:
-  // `workers` <= 1 proves in this process; `cache_entries` 0 disables the cache.
+  // `workers` <= 1 proves in this process; `cache_entries` 0 disables the
+  // cache. Calls keep_prover_memory_in_the_heap().
   ProofVerifier(judge::Limits limits, unsigned workers, std::size_t cache_entries);
 
   // Outcomes in input order: for each submission exactly what check_proof

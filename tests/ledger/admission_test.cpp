@@ -272,6 +272,27 @@ TEST(AdmissionTest, AcceptedProofEntersTheMempoolWithTheJudgesDifficulty) {
   EXPECT_EQ(node.admission->counters().refused_total(), 0u);
 }
 
+TEST(AdmissionTest, OtherKindsAreAdmittedWithDifficultyZeroAndNothingJudged) {
+  Node node;
+  auto stake = node.admission->submit(encoded(4, StakeTokens{TokenAmount(999)}, 1, 0));
+  ASSERT_TRUE(stake) << stake.error().to_string();
+  auto unstake = node.admission->submit(encoded(4, UnstakeTokens{TokenAmount(5)}, 0, 1));
+  ASSERT_TRUE(unstake) << unstake.error().to_string();
+  auto evidence = node.admission->submit(encoded(5, SubmitEvidence{Bytes{1, 2, 3}, {}}, 0, 0));
+  ASSERT_TRUE(evidence) << evidence.error().to_string();
+  for (const auto* receipt : {&*stake, &*unstake, &*evidence}) {
+    EXPECT_EQ(receipt->difficulty, Difficulty(0));
+    EXPECT_FALSE(receipt->verdict.has_value());
+  }
+  EXPECT_EQ(stake->kind, PayloadKind::kStake);
+  EXPECT_EQ(evidence->kind, PayloadKind::kEvidence);
+  EXPECT_EQ(node.verifier.counters(), VerifierCounters{});
+  // Staking more than the balance leaves is refused like a transfer.
+  auto too_much = node.admission->admit(encoded(6, StakeTokens{TokenAmount(1000)}, 1, 0));
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(too_much.error().reason, RefusalReason::kInsufficientBalance);
+}
+
 TEST(AdmissionTest, PoorSenderAtItsNextNonceIsAdmittedWithinTheWindow) {
   Node node;
   auto at_next = node.admission->submit(encoded(kPoor, transfer_to(1, 4), 1, 3));

@@ -27,8 +27,10 @@ std::string read_text(const std::filesystem::path& path) {
 // intent), plus budgets: one that starves a transfer, one over the ceiling.
 std::vector<SubmitProof> mixed_submissions() {
   std::vector<std::filesystem::path> paths;
+  // A missing folder leaves the mix without examples, which the coverage test reports.
+  std::error_code error;
   for (const auto& entry :
-       std::filesystem::directory_iterator(testing::source_dir() / "examples")) {
+       std::filesystem::directory_iterator(testing::source_dir() / "examples", error)) {
     if (entry.is_regular_file() && entry.path().extension() == ".ae") paths.push_back(entry.path());
   }
   std::sort(paths.begin(), paths.end());
