@@ -1,6 +1,7 @@
 #include "ledger/economics.h"
 
 #include <algorithm>
+#include <queue>
 #include <string>
 
 #include "core/assert.h"
@@ -101,6 +102,30 @@ void credit_proposer(std::vector<RewardShare>& shares, ValidatorIndex proposer,
   shares.insert(at, RewardShare{proposer, amount});
 }
 
+// Hands out `leftover` tokens one at a time to the signer with the highest
+// stake / (share + 1) (D'Hondt), the lower validator index on a tie.
+// Quotients are compared by cross-multiplying in 128 bits, exactly.
+void hand_out_leftover(std::span<const Signer> signers, std::vector<RewardShare>& shares,
+                       std::uint64_t leftover) {
+  const auto ranks_below = [&](std::size_t a, std::size_t b) {
+    const UInt128 a_side = static_cast<UInt128>(signers[a].stake.value()) *
+                           (static_cast<UInt128>(shares[b].amount.value()) + 1);
+    const UInt128 b_side = static_cast<UInt128>(signers[b].stake.value()) *
+                           (static_cast<UInt128>(shares[a].amount.value()) + 1);
+    if (a_side != b_side) return a_side < b_side;
+    return a > b;  // signers are in validator order: the lower index ranks first
+  };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(ranks_below)> next(
+      ranks_below);
+  for (std::size_t i = 0; i < signers.size(); ++i) next.push(i);
+  for (std::uint64_t token = 0; token < leftover; ++token) {
+    const std::size_t winner = next.top();
+    next.pop();
+    shares[winner].amount += TokenAmount(1);
+    next.push(winner);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<RewardShare>> split_block_reward(TokenAmount total,
@@ -129,9 +154,10 @@ Result<std::vector<RewardShare>> split_block_reward(TokenAmount total,
     shares.push_back(RewardShare{signer.validator, TokenAmount(*share)});
     paid += TokenAmount(*share);
   }
-  const TokenAmount dust = pool - paid;
-  AETHEL_ASSERT_MSG(dust.value() < signers.size(), "flooring left a token per signer or more");
-  credit_proposer(shares, proposer, TokenAmount(*bonus) + dust);
+  const TokenAmount leftover = pool - paid;
+  AETHEL_ASSERT_MSG(leftover.value() < signers.size(), "flooring left a token per signer or more");
+  hand_out_leftover(signers, shares, leftover.value());
+  credit_proposer(shares, proposer, TokenAmount(*bonus));
   return shares;
 }
 

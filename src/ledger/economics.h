@@ -72,11 +72,17 @@ struct RewardShare {
 //   1. the proposer receives floor(total * proposer_bonus_bps / 10,000);
 //   2. each signer receives floor(pool * stake / signed_stake) of the rest
 //      (pool), signed_stake being the signers' total stake;
-//   3. what flooring leaves over (less than one token per signer) goes to
-//      the proposer.
-// The shares therefore sum to `total` exactly, and a signer's stake share
-// (step 2) never decreases when `total` grows. The result holds one entry
-// per signer plus the proposer if it did not sign, in validator order.
+//   3. what flooring leaves over (fewer tokens than there are signers) is
+//      handed out one token at a time by the D'Hondt divisor rule: to the
+//      signer with the highest stake / (share + 1), the lower validator index
+//      on a tie.
+// The shares therefore sum to `total` exactly. Because the pool never
+// shrinks when `total` grows and a divisor rule never takes a token away
+// when the pool grows, no validator's reward (bonus included) ever
+// decreases when `total` grows; a remainder given to one party (the
+// proposer) would break that. Signers of equal stake differ by at most one
+// token. The result holds one entry per signer plus the proposer if it did
+// not sign, in validator order.
 // Refuses (kInvalidArgument) signers that are empty, not in strictly
 // increasing validator order, or with zero stake, and a bonus above
 // 10,000 bps; kLimit when the signed stake overflows.

@@ -115,16 +115,30 @@ TEST(SplitBlockRewardTest, WorkedExample) {
   EXPECT_EQ(*shares, expected);
 }
 
-TEST(SplitBlockRewardTest, DustGoesToTheProposerEvenWhenItDidNotSign) {
+TEST(SplitBlockRewardTest, LeftoverGoesByTheDivisorRuleNotToTheProposer) {
   const std::vector<Signer> signers{
       {ValidatorIndex(0), Stake(1)}, {ValidatorIndex(1), Stake(1)}, {ValidatorIndex(2), Stake(1)}};
   auto shares = split_block_reward(tokens(100), signers, ValidatorIndex(7), 0);
   ASSERT_TRUE(shares);
-  const std::vector<RewardShare> expected{{ValidatorIndex(0), tokens(33)},
+  // 33 each by flooring; the one token left goes to the lowest index on the
+  // tie; the proposer, which did not sign, has an entry with its zero bonus.
+  const std::vector<RewardShare> expected{{ValidatorIndex(0), tokens(34)},
                                           {ValidatorIndex(1), tokens(33)},
                                           {ValidatorIndex(2), tokens(33)},
-                                          {ValidatorIndex(7), tokens(1)}};
+                                          {ValidatorIndex(7), tokens(0)}};
   EXPECT_EQ(*shares, expected);
+}
+
+TEST(SplitBlockRewardTest, ALargeSignerCanTakeSeveralLeftoverTokens) {
+  // Stakes 5:1:1:1:1:1, pool 4: flooring gives 2,0,0,0,0,0; D'Hondt then
+  // compares 5/3 with 1/1 (large signer), then 5/4 with 1/1 (large again).
+  const std::vector<Signer> signers{{ValidatorIndex(0), Stake(5)}, {ValidatorIndex(1), Stake(1)},
+                                    {ValidatorIndex(2), Stake(1)}, {ValidatorIndex(3), Stake(1)},
+                                    {ValidatorIndex(4), Stake(1)}, {ValidatorIndex(5), Stake(1)}};
+  auto shares = split_block_reward(tokens(4), signers, ValidatorIndex(0), 0);
+  ASSERT_TRUE(shares);
+  EXPECT_EQ((*shares)[0].amount, tokens(4));
+  EXPECT_EQ(sum_of(*shares), tokens(4));
 }
 
 TEST(SplitBlockRewardTest, RefusesBadSigners) {
@@ -176,8 +190,11 @@ RC_GTEST_PROP(SplitBlockRewardProperty, MoreStakeNeverEarnsLessInOneBlock, ()) {
   RC_ASSERT(shares.has_value());
   for (std::size_t i = 0; i < signers.size(); ++i) {
     for (std::size_t j = 0; j < signers.size(); ++j) {
-      if (signers[i].stake >= signers[j].stake) {
+      if (signers[i].stake > signers[j].stake) {
         RC_ASSERT((*shares)[i].amount >= (*shares)[j].amount);
+      } else if (signers[i].stake == signers[j].stake) {
+        // Equal stakes differ by at most the one leftover token.
+        RC_ASSERT((*shares)[i].amount.value() <= (*shares)[j].amount.value() + 1);
       }
     }
   }
@@ -192,6 +209,23 @@ RC_GTEST_PROP(SplitBlockRewardProperty, ASignersShareNeverFallsWhenTheRewardGrow
   auto after = split_block_reward(tokens(larger), signers, proposer, 250);
   RC_ASSERT(before.has_value() && after.has_value());
   for (std::size_t i = 0; i < signers.size(); ++i) {
+    RC_ASSERT((*after)[i].amount >= (*before)[i].amount);
+  }
+}
+
+RC_GTEST_PROP(SplitBlockRewardProperty, NoRewardFallsWhenTheTotalGrowsProposerIncluded, ()) {
+  const auto signers = *gen_signers();
+  const auto smaller = *rc::gen::inRange<std::uint64_t>(0, std::uint64_t{1} << 20);
+  const auto larger = smaller + *rc::gen::inRange<std::uint64_t>(0, 64);
+  const auto bonus_bps = *rc::gen::inRange<std::uint32_t>(0, kBasisPoints + 1);
+  // The proposer signs: its bonus and its divisor-rule share both count.
+  const ValidatorIndex proposer =
+      signers[*rc::gen::inRange<std::size_t>(0, signers.size())].validator;
+  auto before = split_block_reward(tokens(smaller), signers, proposer, bonus_bps);
+  auto after = split_block_reward(tokens(larger), signers, proposer, bonus_bps);
+  RC_ASSERT(before.has_value() && after.has_value());
+  RC_ASSERT(before->size() == after->size());
+  for (std::size_t i = 0; i < before->size(); ++i) {
     RC_ASSERT((*after)[i].amount >= (*before)[i].amount);
   }
 }

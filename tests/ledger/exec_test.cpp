@@ -3,6 +3,7 @@
 // slashing, epochs, and every refusal leaving the state unchanged.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -56,8 +57,9 @@ TEST(BlockExecution, RewardsArePaidAtTheNextHeightToExactlyTheSigners) {
   auto plan = chain.commit(chain.payload({}));
   ASSERT_TRUE(plan) << plan.error().to_string();
   // Emission min(1,000, 10 * 20) = 200, plus the fee 1: 201. The proposer
-  // (validator 0) takes 10% (20) and the dust (1); 181 is shared by stake
-  // among the three equal signers, 60 each.
+  // (validator 0) takes 10% (20); 181 is shared by stake among the three
+  // equal signers, 60 each, and the one token left goes by the divisor rule
+  // to the lowest index on the tie (validator 0 again).
   EXPECT_EQ(plan->parent_emission, TokenAmount(200));
   EXPECT_EQ(plan->parent_fees, TokenAmount(1));
   const std::vector<RewardShare> expected{{ValidatorIndex(0), TokenAmount(81)},
@@ -136,6 +138,30 @@ TEST(BlockExecution, TransfersMoveBalancesAndCreateRecipients) {
   // The newcomer can spend what it received.
   EXPECT_TRUE(chain.commit(chain.payload(
       {chain.transaction(stranger, Transfer{chain.user(0).public_key, TokenAmount(600)}, 1)})));
+}
+
+TEST(BlockExecution, TwoNodesExecutingTheSameBlocksReachTheSameRoots) {
+  TestChain a;
+  TestChain b;
+  EXPECT_EQ(a.root(), b.root());
+  for (std::uint64_t block = 0; block < 8; ++block) {
+    SCOPED_TRACE(block);
+    const SubmitProof program = test_program(500 + block);
+    const VerifiedProofs proofs{{proof_id(program), outcome(program, Verdict::kProved, block)}};
+    const auto transactions = [&](const TestChain& chain) {
+      return std::vector<Transaction>{
+          chain.transaction(chain.user(block % 4), program, block),
+          chain.transaction(chain.user((block + 1) % 4),
+                            Transfer{chain.user(block % 4).public_key, TokenAmount(10 * block)}),
+          chain.transaction(chain.user((block + 2) % 4), StakeTokens{TokenAmount(100 + block)})};
+    };
+    const std::vector<std::size_t> signers{block % 4, (block + 1) % 4, (block + 2) % 4};
+    std::vector<std::size_t> sorted = signers;
+    std::sort(sorted.begin(), sorted.end());
+    ASSERT_TRUE(a.commit(a.payload(transactions(a)), proofs, sorted, block % 4));
+    ASSERT_TRUE(b.commit(b.payload(transactions(b)), proofs, sorted, block % 4));
+    EXPECT_EQ(a.root(), b.root());
+  }
 }
 
 // ---------------------------------------------------------------------------
