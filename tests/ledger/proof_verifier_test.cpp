@@ -35,7 +35,11 @@ std::vector<SubmitProof> mixed_submissions() {
   }
   std::sort(paths.begin(), paths.end());
   std::vector<SubmitProof> submissions;
-  for (const auto& path : paths) submissions.push_back(SubmitProof{read_text(path), WorkUnits(0)});
+  // Under the sanitizers every kScale-th example; the programs below cover
+  // every kind of outcome on their own.
+  for (std::size_t i = 0; i < paths.size(); i += testing::kScale) {
+    submissions.push_back(SubmitProof{read_text(paths[i]), WorkUnits(0)});
+  }
   submissions.push_back(SubmitProof{testing::proved_transfer(1), WorkUnits(0)});
   submissions.push_back(SubmitProof{testing::proved_transfer(2), WorkUnits(1)});
   submissions.push_back(SubmitProof{testing::proved_transfer(3), WorkUnits(50'000)});
@@ -77,23 +81,26 @@ std::vector<SubmitProof>* VerifierCorpus::submissions_ = nullptr;
 std::vector<std::string>* VerifierCorpus::expected_ = nullptr;
 
 TEST_F(VerifierCorpus, TheMixCoversEveryKindOfOutcome) {
+  // describe() gives "error ..." or "<proof id> <VERDICT> ...".
   std::size_t proved = 0, refuted = 0, unknown = 0, refused = 0;
-  for (const auto& submission : *submissions_) {
-    auto outcome = check_proof(submission, judge::Limits{});
-    if (!outcome) {
+  for (const std::string& outcome : *expected_) {
+    if (outcome.starts_with("error ")) {
       ++refused;
-    } else if (outcome->verdict == judge::Verdict::kProved) {
+    } else if (outcome.find(" PROVED ") != std::string::npos) {
       ++proved;
-    } else if (outcome->verdict == judge::Verdict::kRefuted) {
+    } else if (outcome.find(" REFUTED ") != std::string::npos) {
       ++refuted;
-    } else {
+    } else if (outcome.find(" UNKNOWN ") != std::string::npos) {
       ++unknown;
     }
   }
-  EXPECT_GE(proved, 4u);
-  EXPECT_GE(refuted, 20u);
-  EXPECT_GE(unknown, 2u);
-  EXPECT_GE(refused, 20u);
+  const auto at_least = [](std::size_t full) {
+    return std::max<std::size_t>(1, full / testing::kScale);
+  };
+  EXPECT_GE(proved, at_least(4));
+  EXPECT_GE(refuted, at_least(20));
+  EXPECT_GE(unknown, at_least(2));
+  EXPECT_GE(refused, at_least(20));
 }
 
 TEST_F(VerifierCorpus, SerialAndParallelOutcomesEqualCheckProof) {
