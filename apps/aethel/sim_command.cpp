@@ -35,6 +35,8 @@ struct SimArguments {
   std::uint64_t max_sim_ms = 600'000;
   std::uint64_t timeout_min_ms = 2'000;
   std::int64_t gossip_fanout = -1;
+  std::string app = "oracle";
+  std::string load;
   bool json = false;
   bool quiet = false;
 };
@@ -78,6 +80,17 @@ Result<sim::SimOptions> build_options(const SimArguments& arguments) {
   auto strategies = sim::parse_strategy_list(arguments.strategy);
   if (!strategies) return unexpected<Error>(strategies.error());
   options.strategies = std::move(*strategies);
+  auto app = sim::parse_app(arguments.app);
+  if (!app) return unexpected<Error>(app.error());
+  options.app = *app;
+  if (!arguments.load.empty()) {
+    if (options.app != sim::AppKind::kLedger) {
+      return fail(ErrorCode::kInvalidArgument, "--load applies to --app ledger only");
+    }
+    auto load = sim::parse_ledger_load(arguments.load, options.load);
+    if (!load) return unexpected<Error>(load.error());
+    options.load = *load;
+  }
   auto pattern = sim::parse_vote_pattern(arguments.vote_pattern);
   if (!pattern) return unexpected<Error>(pattern.error());
   options.vote_pattern = *pattern;
@@ -190,13 +203,21 @@ void add_sim_command(CLI::App& app) {
   sim->add_option("--stakes", arguments->stakes,
                   "Stake per validator in index order, e.g. 10x3,1x7 (three of stake 10, then "
                   "seven of stake 1); default: equal stakes");
-  sim->add_option("--proofs-per-block", arguments->proofs_per_block, "Proof claims per block");
+  sim->add_option("--proofs-per-block", arguments->proofs_per_block,
+                  "Proof claims per block (oracle; ledger blocks claim the proofs they carry)");
   sim->add_option("--bandwidth-mbps", arguments->bandwidth_mbps, "Per-node up and down bandwidth");
   sim->add_option("--max-sim-ms", arguments->max_sim_ms, "Stop after this much simulated time");
   sim->add_option("--timeout-min-ms", arguments->timeout_min_ms,
                   "The replicas' minimum view timeout");
   sim->add_option("--gossip-fanout", arguments->gossip_fanout,
                   "Relay fan-out for broadcasts (0: direct to everyone; default: by node count)");
+  sim->add_option("--app", arguments->app,
+                  "Application behind each replica: oracle (seeded ground truth, no prover) or "
+                  "ledger (the real ledger, judge and state store on every node; at most 64 "
+                  "nodes)");
+  sim->add_option("--load", arguments->load,
+                  "Ledger runs: the transactions submitted, e.g. "
+                  "proofs=2,transfers=4,round-ms=250,stake-every=4,rounds=40 (any subset)");
   sim->add_flag("--json", arguments->json, "Print one JSON object");
   sim->add_flag("--quiet", arguments->quiet, "No progress lines on stderr");
   sim->callback([arguments] { run_sim_command(*arguments); });

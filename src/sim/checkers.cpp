@@ -4,9 +4,9 @@
 
 namespace aethel::sim {
 
-Observer::Observer(const ProofOracle& oracle, std::vector<bool> honest,
+Observer::Observer(const ClaimTruth& truth, std::vector<bool> honest,
                    std::vector<std::uint64_t> stakes, std::vector<PartitionWindow> partitions)
-    : oracle_(oracle),
+    : truth_(truth),
       honest_(std::move(honest)),
       partitions_(std::move(partitions)),
       stakes_(std::move(stakes)) {
@@ -37,7 +37,7 @@ void Observer::on_commit(std::uint32_t node, const consensus::Block& block,
               " where another honest node committed " + entry->second.hex().substr(0, 16));
   }
   for (std::size_t i = 0; i < block.claims.size(); ++i) {
-    if (!oracle_.claim_is_true(block.claims[i])) {
+    if (!truth_.claim_is_true(block.claims[i])) {
       validity_ok_ = false;
       violation("validity: node " + std::to_string(node) + " committed height " +
                 std::to_string(height) + " whose claim " + std::to_string(i) +

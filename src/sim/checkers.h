@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "consensus/block.h"
+#include "sim/node_application.h"
 #include "sim/options.h"
-#include "sim/proof_oracle.h"
 
 namespace aethel::sim {
 
@@ -43,7 +43,8 @@ struct PartitionWindow {
 class Observer {
  public:
   // `stakes` by node (equal stakes: all 1).
-  Observer(const ProofOracle& oracle, std::vector<bool> honest, std::vector<std::uint64_t> stakes,
+  // `truth` outlives the observer.
+  Observer(const ClaimTruth& truth, std::vector<bool> honest, std::vector<std::uint64_t> stakes,
            std::vector<PartitionWindow> partitions);
 
   void on_proposal(const Hash256& block_digest, std::uint64_t now_us);
@@ -67,7 +68,7 @@ class Observer {
  private:
   void violation(std::string text);
 
-  const ProofOracle& oracle_;
+  const ClaimTruth& truth_;
   std::vector<bool> honest_;
   std::vector<PartitionWindow> partitions_;
   std::vector<std::uint64_t> stakes_;

@@ -9,6 +9,7 @@
 #include "consensus/evidence.h"
 #include "consensus/stats.h"
 #include "core/encoding.h"
+#include "sim/oracle_application.h"
 
 namespace aethel::sim {
 namespace {
@@ -137,12 +138,35 @@ std::uint64_t Engine::modelled_round_trip_us() const noexcept {
 }
 
 std::uint64_t Engine::parallel_cost_us(std::uint64_t count, std::uint64_t unit_us) const noexcept {
-  const std::uint64_t cores = options_.cpu.cores;
-  return (count * unit_us + cores - 1) / cores;
+  return sim::parallel_cost_us(options_.cpu, count, unit_us);
 }
 
 bool Engine::runs_replica(const Node& node) const noexcept {
   return !node.crashed && (node.honest || node.strategy != Strategy::kSilent);
+}
+
+ApplicationBehaviour Engine::behaviour_of(const Node& node) const noexcept {
+  if (node.honest) return ApplicationBehaviour::kHonest;
+  switch (node.strategy) {
+    case Strategy::kVoteInvalid: return ApplicationBehaviour::kCollude;
+    case Strategy::kInvalidProposal: return ApplicationBehaviour::kFalseProposals;
+    default: return ApplicationBehaviour::kHonest;
+  }
+}
+
+Result<void> Engine::create_applications() {
+  if (options_.app == AppKind::kLedger) return create_ledger_applications();
+  for (auto& node : nodes_) {
+    if (!node.honest && node.strategy == Strategy::kSilent) continue;
+    node.application =
+        std::make_unique<OracleApplication>(oracle_, behaviour_of(node), options_.cpu);
+  }
+  return {};
+}
+
+const ClaimTruth& Engine::truth() const noexcept {
+  if (ledger_) return ledger_->truth();
+  return oracle_;
 }
 
 void Engine::start_node(std::uint32_t index, std::uint64_t now_us) {
@@ -238,6 +262,19 @@ void Engine::schedule_local(std::uint32_t index, std::uint64_t at_us, consensus:
             .local = std::make_shared<const consensus::Event>(std::move(event))});
 }
 
+void Engine::schedule_answers(std::uint32_t index, std::uint64_t at_us,
+                              ApplicationAnswers answers) {
+  Node& node = nodes_[index];
+  for (auto& answer : answers) {
+    std::uint64_t ready_us = at_us;
+    if (answer.cpu_us != 0 || std::holds_alternative<consensus::BlockVerified>(answer.event)) {
+      node.busy_until_us = std::max(node.busy_until_us, at_us) + answer.cpu_us;
+      ready_us = node.busy_until_us;
+    }
+    schedule_local(index, ready_us, std::move(answer.event));
+  }
+}
+
 void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::uint64_t at_us,
                          consensus::Actions& more) {
   Node& node = nodes_[index];
@@ -273,13 +310,9 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
         node.replica->step(start_us / 1000, consensus::Persisted{persist->sequence});
     for (auto& released_action : released) more.push_back(std::move(released_action));
   } else if (auto* request = std::get_if<consensus::RequestProposal>(&action)) {
-    schedule_local(index, at_us, application_proposal(index, *request, at_us / 1000));
+    schedule_answers(index, at_us, node.application->propose(*request, at_us / 1000));
   } else if (auto* verify = std::get_if<consensus::VerifyBlock>(&action)) {
-    const bool lies = !node.honest && node.strategy == Strategy::kVoteInvalid;
-    const std::uint64_t cost_us =
-        lies ? 0 : parallel_cost_us(verify->block->claims.size(), options_.cpu.proof_us);
-    node.busy_until_us = std::max(node.busy_until_us, at_us) + cost_us;
-    schedule_local(index, node.busy_until_us, application_verify(index, *verify->block));
+    schedule_answers(index, at_us, node.application->verify(verify->block));
   } else if (auto* deliver = std::get_if<consensus::DeliverBlock>(&action)) {
     on_deliver_block(index, *deliver, at_us);
   } else if (auto* evidence = std::get_if<consensus::ReportEvidence>(&action)) {
@@ -288,6 +321,7 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
         std::holds_alternative<consensus::EquivocationEvidence>(*evidence->evidence);
     observer_->on_evidence(index, static_cast<std::uint32_t>(offender.value()),
                            equivocation ? "equivocation" : "false-claim");
+    if (ledger_ && node.honest) on_ledger_evidence(index, *evidence->evidence);
   } else if (auto* sync = std::get_if<consensus::SyncNeeded>(&action)) {
     auto peer = static_cast<std::uint32_t>(sync->hint.value());
     if (peer == index || peer >= options_.nodes) peer = random_peer(index, network_prng_);
@@ -305,13 +339,12 @@ void Engine::on_deliver_block(std::uint32_t index, const consensus::DeliverBlock
                     "the replica delivers blocks once each, in height order");
   const Hash256 digest = consensus::block_digest(block);
   node.chain.push_back({deliver.block, deliver.commit_certificate});
-  crypto::Sha256Hasher hasher;
-  hasher.update(node.state_digest.view()).update(digest.view());
-  node.state_digest = hasher.finish();
   fold_trace(at_us, index, kTraceCommit, digest);
   observer_->on_commit(index, block, digest, at_us);
   if (node.honest && node.chain.size() == options_.blocks) ++honest_done_;
-  schedule_local(index, at_us, consensus::Executed{block.height, node.state_digest});
+  ApplicationAnswers answers = node.application->deliver(deliver);
+  if (ledger_ && node.honest) on_ledger_executed(index, answers);
+  schedule_answers(index, at_us, std::move(answers));
 }
 
 void Engine::accumulate_stats(const Node& node) {
@@ -329,7 +362,8 @@ void Engine::crash(std::uint32_t index, std::uint64_t now_us) {
   if (node.crashed) return;
   accumulate_stats(node);
   node.crashed = true;
-  node.replica.reset();  // volatile state is lost; persisted and chain remain
+  node.replica.reset();  // volatile state is lost; persisted, chain and application remain
+  if (node.application) node.application->crash();
   ++node.incarnation;
   ++node.timer_generation;
   node.busy_until_us = std::max(node.busy_until_us, now_us);
@@ -366,6 +400,7 @@ void Engine::handle(const QueuedEvent& event) {
       if (!node.replica || event.aux != node.incarnation) return;
       on_anti_entropy(event.node, event.time_us);
       return;
+    case EventKind::kLoadRound: on_load_round(event.time_us); return;
   }
 }
 
@@ -373,18 +408,20 @@ bool Engine::finished() const noexcept {
   return honest_done_ == honest_count_ && now_us_ >= liveness_not_before_us_;
 }
 
-SimResult Engine::run() {
+Result<SimResult> Engine::run() {
   wall_start_ = std::chrono::steady_clock::now();
   create_validators();
   choose_byzantine_nodes();
+  if (auto created = create_applications(); !created) return unexpected<Error>(created.error());
   partitions_ = partition_windows();
   std::vector<bool> honest(options_.nodes);
   for (std::uint32_t i = 0; i < options_.nodes; ++i) honest[i] = nodes_[i].honest;
   std::vector<std::uint64_t> stakes(options_.nodes);
   for (std::uint32_t i = 0; i < options_.nodes; ++i) stakes[i] = stake_of(options_, i);
   observer_ =
-      std::make_unique<Observer>(oracle_, std::move(honest), std::move(stakes), partitions_);
+      std::make_unique<Observer>(truth(), std::move(honest), std::move(stakes), partitions_);
   schedule_faults();
+  if (ledger_) schedule({.time_us = 0, .kind = EventKind::kLoadRound});
   for (std::uint32_t i = 0; i < options_.nodes; ++i) start_node(i, 0);
 
   const std::uint64_t end_us = options_.max_sim_ms * 1000;
@@ -450,6 +487,10 @@ SimResult Engine::run() {
   }
   result_.refused = refused_;
   result_.evidence_reported = observer_->evidence_count();
+  if (ledger_) {
+    result_.ledger = ledger_summary();
+    for (const auto& violation : ledger_->violations()) result_.violations.push_back(violation);
+  }
   result_.real_signature_verifications = checker_->real_verifications();
   result_.memoized_signature_checks = checker_->memo_hits();
   fold_trace(now_us_, 0, 0, Hash256{});

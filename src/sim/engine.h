@@ -10,11 +10,15 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <span>
 #include <vector>
 
 #include "consensus/replica.h"
 #include "crypto/sha256.h"
 #include "sim/checkers.h"
+#include "sim/ledger_node_application.h"
+#include "sim/ledger_world.h"
+#include "sim/node_application.h"
 #include "sim/options.h"
 #include "sim/prng.h"
 #include "sim/proof_oracle.h"
@@ -30,6 +34,7 @@ enum SeedPurpose : std::uint64_t {
   kSeedGossip = 3,
   kSeedAdversary = 4,
   kSeedAntiEntropy = 5,
+  kSeedLoad = 6,
 };
 
 // Trace record kinds.
@@ -72,6 +77,7 @@ enum class EventKind : std::uint8_t {
   kRestart,
   kAdversaryTick,  // a Byzantine node's periodic attack
   kAntiEntropy,    // a node's periodic "what comes after my height?" request
+  kLoadRound,      // ledger runs: the load generator submits a round of transactions
 };
 
 struct QueuedEvent {
@@ -102,10 +108,11 @@ struct Node {
   std::uint64_t downlink_free_us = 0;
   std::uint64_t timer_generation = 0;
 
-  // Durable across crashes: the last persisted replica state and the chain.
+  // Durable across crashes: the last persisted replica state, the chain and
+  // the application (absent for a node that never runs a replica).
   consensus::PersistentStatePtr persisted;
   std::vector<ChainEntry> chain;
-  Hash256 state_digest;
+  std::unique_ptr<NodeApplication> application;
 
   // The replica counters at the last charge (CPU time is charged by difference).
   std::uint64_t signatures_made_seen = 0;
@@ -121,7 +128,8 @@ struct Node {
 class Engine {
  public:
   explicit Engine(const SimOptions& options);
-  SimResult run();
+  // Refuses (kIo) a run whose ledger nodes cannot open their state.
+  Result<SimResult> run();
 
  private:
   // Setup.
@@ -129,6 +137,10 @@ class Engine {
   void choose_byzantine_nodes();
   std::vector<PartitionWindow> partition_windows() const;
   consensus::ReplicaSetup replica_setup(std::uint32_t node);
+  Result<void> create_applications();
+  Result<void> create_ledger_applications();
+  const ClaimTruth& truth() const noexcept;
+  ApplicationBehaviour behaviour_of(const Node& node) const noexcept;
   void start_node(std::uint32_t node, std::uint64_t now_us);
   void schedule_faults();
 
@@ -149,6 +161,14 @@ class Engine {
   void on_sync_request(std::uint32_t node, std::uint32_t from, const Packet& packet,
                        std::uint64_t now_us);
   void on_anti_entropy(std::uint32_t node, std::uint64_t now_us);
+
+  // Ledger runs.
+  void on_load_round(std::uint64_t now_us);
+  void submit_everywhere(std::span<const Bytes> transactions);
+  void on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence);
+  void on_ledger_vote(std::uint32_t node, const consensus::Message& message);
+  void on_ledger_executed(std::uint32_t node, const ApplicationAnswers& answers);
+  LedgerSummary ledger_summary();
   void request_sync(std::uint32_t node, std::uint32_t peer, std::uint64_t now_us);
 
   // Nodes and replicas.
@@ -161,6 +181,7 @@ class Engine {
   void execute_one(std::uint32_t node, consensus::Action& action, std::uint64_t at_us,
                    consensus::Actions& more);
   void schedule_local(std::uint32_t node, std::uint64_t at_us, consensus::Event event);
+  void schedule_answers(std::uint32_t node, std::uint64_t at_us, ApplicationAnswers answers);
   void on_deliver_block(std::uint32_t node, const consensus::DeliverBlock& deliver,
                         std::uint64_t at_us);
   void crash(std::uint32_t node, std::uint64_t now_us);
@@ -172,11 +193,6 @@ class Engine {
   // was carried out by the strategy instead of the default.
   bool adversary_intercepts(std::uint32_t node, const consensus::Action& action,
                             std::uint64_t at_us);
-  consensus::ProposalReady application_proposal(std::uint32_t node,
-                                                const consensus::RequestProposal& request,
-                                                std::uint64_t now_ms) const;
-  consensus::BlockVerified application_verify(std::uint32_t node,
-                                              const consensus::Block& block) const;
   void on_adversary_tick(std::uint32_t node, std::uint64_t now_us);
   void record_for_replay(Node& node, const consensus::MessagePtr& message);
   std::uint32_t random_peer(std::uint32_t node, Prng& prng) const;
@@ -190,6 +206,8 @@ class Engine {
   std::vector<crypto::KeyPair> keys_;
   std::shared_ptr<MemoizingSignatureChecker> checker_;
   ProofOracle oracle_;
+  std::unique_ptr<LedgerWorld> ledger_;               // ledger runs only
+  std::vector<LedgerNodeApplication*> ledger_nodes_;  // by node; null: none
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> byzantine_nodes_;
   std::unique_ptr<Observer> observer_;

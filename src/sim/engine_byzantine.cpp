@@ -32,28 +32,6 @@ const consensus::Vote* own_vote(const consensus::Message& message, std::uint32_t
 
 }  // namespace
 
-consensus::ProposalReady Engine::application_proposal(std::uint32_t index,
-                                                      const consensus::RequestProposal& request,
-                                                      std::uint64_t now_ms) const {
-  const Node& node = nodes_[index];
-  const bool lies = !node.honest && (node.strategy == Strategy::kVoteInvalid ||
-                                     node.strategy == Strategy::kInvalidProposal);
-  auto claims = lies ? oracle_.false_claims(request.height) : oracle_.honest_claims(request.height);
-  return oracle_.proposal(request.height, std::move(claims), now_ms);
-}
-
-consensus::BlockVerified Engine::application_verify(std::uint32_t index,
-                                                    const consensus::Block& block) const {
-  const Node& node = nodes_[index];
-  if (!node.honest && node.strategy == Strategy::kVoteInvalid) {
-    consensus::BlockVerified verified;
-    verified.block_digest = consensus::block_digest(block);
-    verified.ok = true;  // votes for whatever it is shown
-    return verified;
-  }
-  return oracle_.verify(block);
-}
-
 // Equivocation: the leader's PRE-PREPARE goes to the lower half of the
 // network, a second signed block for the same (view, height) to the upper
 // half. Conflicting votes: every PREPARE and COMMIT has a twin for another

@@ -216,6 +216,54 @@ Result<CpuCosts> parse_cpu_costs(std::string_view text, CpuCosts base) {
   return base;
 }
 
+Result<AppKind> parse_app(std::string_view text) {
+  if (text == "oracle") return AppKind::kOracle;
+  if (text == "ledger") return AppKind::kLedger;
+  return fail(ErrorCode::kInvalidArgument,
+              "--app: unknown application '" + std::string(text) + "' (known: oracle, ledger)");
+}
+
+std::string_view app_name(AppKind app) noexcept {
+  return app == AppKind::kLedger ? "ledger" : "oracle";
+}
+
+Result<LedgerLoad> parse_ledger_load(std::string_view text, LedgerLoad base) {
+  for (const auto part : split(text, ',')) {
+    const std::size_t equals = part.find('=');
+    if (equals == std::string_view::npos) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "load: '" + std::string(part) + "' is not NAME=NUMBER");
+    }
+    const auto name = part.substr(0, equals);
+    auto value = parse_u64(part.substr(equals + 1), "load");
+    if (!value) return unexpected<Error>(value.error());
+    const auto small = static_cast<std::uint32_t>(std::min<std::uint64_t>(*value, UINT32_MAX));
+    if (name == "proofs") {
+      base.proofs = small;
+    } else if (name == "transfers") {
+      base.transfers = small;
+    } else if (name == "round-ms") {
+      base.round_ms = *value;
+    } else if (name == "stake-every") {
+      base.stake_every = small;
+    } else if (name == "rounds") {
+      base.rounds = small;
+    } else {
+      return fail(ErrorCode::kInvalidArgument,
+                  "load: unknown field '" + std::string(name) +
+                      "' (known: proofs, transfers, round-ms, stake-every, rounds)");
+    }
+  }
+  return base;
+}
+
+std::string ledger_load_text(const LedgerLoad& load) {
+  return "proofs=" + std::to_string(load.proofs) + ",transfers=" + std::to_string(load.transfers) +
+         ",round-ms=" + std::to_string(load.round_ms) +
+         ",stake-every=" + std::to_string(load.stake_every) +
+         ",rounds=" + std::to_string(load.rounds);
+}
+
 Result<void> SimOptions::validate() const {
   auto bad = [](std::string message) {
     return fail(ErrorCode::kInvalidArgument, std::move(message));
@@ -250,6 +298,16 @@ Result<void> SimOptions::validate() const {
   }
   for (const auto& crash : crashes) {
     if (crash.node >= nodes) return bad("--crash: node outside the network");
+  }
+  if (app == AppKind::kLedger) {
+    // Every node runs a real state store and the real judge.
+    if (nodes > 64) return bad("--app ledger runs at most 64 nodes");
+    if (load.proofs > 64 || load.transfers > 256) {
+      return bad("--load: at most 64 proofs and 256 transfers a round");
+    }
+    if (load.round_ms < 1 || load.rounds > 10'000) {
+      return bad("--load: round-ms must be positive and rounds at most 10000");
+    }
   }
   return {};
 }
@@ -340,6 +398,10 @@ std::string replay_command(const SimOptions& options) {
   for (const auto& crash : options.crashes) {
     command += " --crash " + std::to_string(crash.node) + ":" + std::to_string(crash.at_ms) + ":" +
                std::to_string(crash.restart_ms);
+  }
+  if (options.app != AppKind::kOracle) {
+    command += " --app " + std::string(app_name(options.app)) + " --load " +
+               ledger_load_text(options.load);
   }
   return command;
 }

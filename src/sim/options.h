@@ -76,6 +76,31 @@ Result<std::vector<std::uint64_t>> parse_stakes(std::string_view text, std::uint
 // their value in `base`.
 Result<CpuCosts> parse_cpu_costs(std::string_view text, CpuCosts base);
 
+// Which application the simulated nodes run behind their replicas.
+enum class AppKind : std::uint8_t {
+  kOracle = 0,  // seeded ground truth, no prover (proof_oracle.h)
+  kLedger,      // the real ledger: judge, block execution, state (ledger_node_application.h)
+};
+Result<AppKind> parse_app(std::string_view text);
+std::string_view app_name(AppKind app) noexcept;
+
+// The transactions a ledger run submits: every `round_ms` of simulated
+// time, `proofs` SubmitProof transactions (distinct programs) and
+// `transfers` transfers between funded accounts, and every `stake_every`
+// rounds a stake or an unstake; `rounds` rounds at most.
+struct LedgerLoad {
+  std::uint32_t proofs = 2;
+  std::uint32_t transfers = 4;
+  std::uint64_t round_ms = 250;
+  std::uint32_t stake_every = 4;  // 0: no staking
+  std::uint32_t rounds = 40;
+};
+
+// "proofs=2,transfers=4,round-ms=250,stake-every=4,rounds=40": any subset;
+// fields not named keep their value in `base`.
+Result<LedgerLoad> parse_ledger_load(std::string_view text, LedgerLoad base);
+std::string ledger_load_text(const LedgerLoad& load);
+
 struct SimOptions {
   std::uint32_t nodes = 4;
   std::uint32_t byzantine = 0;
@@ -106,6 +131,10 @@ struct SimOptions {
   // CPU model.
   CpuCosts cpu;
   bool cpu_costs_measured = false;  // informational: were they calibrated in this process
+
+  // Application: the oracle unless the ledger is asked for.
+  AppKind app = AppKind::kOracle;
+  LedgerLoad load;  // kLedger only
 
   std::uint64_t max_sim_ms = 600'000;
   // Progress lines on stderr every few seconds of wall time.

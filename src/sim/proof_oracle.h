@@ -12,17 +12,18 @@
 
 #include "consensus/application.h"
 #include "consensus/block.h"
+#include "sim/node_application.h"
 
 namespace aethel::sim {
 
-class ProofOracle {
+class ProofOracle final : public ClaimTruth {
  public:
   ProofOracle(std::uint64_t seed, std::uint32_t proofs_per_block) noexcept
       : seed_(seed), proofs_per_block_(proofs_per_block) {}
 
   // The true verdict and difficulty of a proof.
   consensus::Claim truth(const Hash256& proof_id) const;
-  bool claim_is_true(const consensus::Claim& claim) const;
+  bool claim_is_true(const consensus::Claim& claim) const override;
 
   // The proofs waiting for block `height` (the same for every leader), with
   // their true claims.

@@ -1,6 +1,7 @@
 #include "sim/report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace aethel::sim {
 namespace {
@@ -52,6 +53,22 @@ nlohmann::json options_json(const SimOptions& options) {
       {"crashes", crashes}};
 }
 
+nlohmann::json ledger_json(const LedgerSummary& ledger) {
+  return {{"height", ledger.height},
+          {"state_root", ledger.state_root.hex()},
+          {"execution_ok", ledger.execution_ok},
+          {"transactions_committed", ledger.transactions_committed},
+          {"emitted", ledger.emitted},
+          {"slashed_validators", ledger.slashed_validators},
+          {"transactions_generated", ledger.transactions_generated},
+          {"proofs_generated", ledger.proofs_generated},
+          {"evidence_submitted", ledger.evidence_submitted},
+          {"admitted", ledger.admitted},
+          {"admission_refused", ledger.admission_refused},
+          {"programs_judged", ledger.programs_judged},
+          {"judge_cache_hits", ledger.judge_cache_hits}};
+}
+
 }  // namespace
 
 nlohmann::json result_to_json(const SimResult& result) {
@@ -99,6 +116,17 @@ nlohmann::json result_to_json(const SimResult& result) {
   json["events"] = result.events;
   json["sim_time_ms"] = milliseconds(result.sim_time_us);
   json["options"] = options_json(options);
+  if (result.ledger) {
+    const LedgerSummary& ledger = *result.ledger;
+    json["app"] = std::string(app_name(options.app));
+    json["state_roots_equal"] = ledger.state_roots_equal;
+    json["supply_ok"] = ledger.supply_ok;
+    json["proofs_committed"] = ledger.proofs_committed;
+    json["rewards_paid"] = ledger.rewards_paid;
+    json["slashed"] = ledger.slashed;
+    json["ledger"] = ledger_json(ledger);
+    json["options"]["load"] = ledger_load_text(options.load);
+  }
   json["replay"] = replay_command(options);
   return json;
 }
@@ -133,6 +161,20 @@ std::string result_summary(const SimResult& result) {
     text += "refused:";
     for (const auto& [reason, count] : result.refused) text += fmt::format(" {} {}", reason, count);
     text += "\n";
+  }
+  if (result.ledger) {
+    const LedgerSummary& ledger = *result.ledger;
+    text += fmt::format(
+        "ledger: height {}, root {}, state roots {}, supply {}, execution {}\n"
+        "ledger: {} of {} transactions committed, {} of {} proofs, rewards paid {}, emitted {}, "
+        "slashed {} (validators {})\n"
+        "ledger: {} programs judged by all nodes ({} cache hits), {} evidence submitted\n",
+        ledger.height, ledger.state_root.hex().substr(0, 16), verdict(ledger.state_roots_equal),
+        verdict(ledger.supply_ok), verdict(ledger.execution_ok), ledger.transactions_committed,
+        ledger.transactions_generated, ledger.proofs_committed, ledger.proofs_generated,
+        ledger.rewards_paid, ledger.emitted, ledger.slashed,
+        fmt::join(ledger.slashed_validators, ","), ledger.programs_judged, ledger.judge_cache_hits,
+        ledger.evidence_submitted);
   }
   for (const auto& violation : result.violations) text += "violation: " + violation + "\n";
   return text;

@@ -23,6 +23,38 @@
 
 namespace aethel::sim {
 
+// The ledger checks and figures of a run with the real ledger (--app ledger).
+struct LedgerSummary {
+  // Every honest node reached the same state root at every height it executed.
+  bool state_roots_equal = true;
+  // Every honest node's state passes the conservation audit at the end, and
+  // emission stays within the cap.
+  bool supply_ok = true;
+  // Every honest node executed every final block it was given.
+  bool execution_ok = true;
+
+  // From the honest node with the highest executed height.
+  std::uint64_t height = 0;
+  Hash256 state_root;
+  std::uint64_t transactions_committed = 0;
+  std::uint64_t proofs_committed = 0;
+  std::uint64_t rewards_paid = 0;  // to the signers of commit certificates
+  std::uint64_t emitted = 0;
+  std::uint64_t slashed = 0;                      // tokens destroyed
+  std::vector<std::uint32_t> slashed_validators;  // validator indices, in slashing order
+
+  // Load and work, over all nodes.
+  std::uint64_t transactions_generated = 0;
+  std::uint64_t proofs_generated = 0;
+  std::uint64_t evidence_submitted = 0;
+  std::uint64_t admitted = 0;  // transactions admitted into mempools
+  std::uint64_t admission_refused = 0;
+  std::uint64_t programs_judged = 0;  // real judge runs by all nodes
+  std::uint64_t judge_cache_hits = 0;
+
+  bool ok() const noexcept { return state_roots_equal && supply_ok && execution_ok; }
+};
+
 struct SimResult {
   SimOptions options;
   consensus::VotePattern vote_pattern = consensus::VotePattern::kAllToAll;
@@ -57,13 +89,15 @@ struct SimResult {
   std::uint64_t sim_time_us = 0;
   Hash256 trace_hash;
 
+  std::optional<LedgerSummary> ledger;  // --app ledger only
+
   // Measured, not simulated: excluded from determinism comparisons.
   double wall_s = 0;
   double peak_rss_mb = 0;
 
   bool invariants_ok() const noexcept {
     return agreement_ok && validity_ok && partition_safety_ok && accusations_ok &&
-           liveness_ok.value_or(true);
+           liveness_ok.value_or(true) && (!ledger || ledger->ok());
   }
 };
 

@@ -1,0 +1,312 @@
+#include "ledger/application.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "crypto/sha256.h"
+
+namespace aethel::ledger {
+namespace {
+
+consensus::BlockVerified refusal(const Hash256& digest, std::string reason) {
+  consensus::BlockVerified verified;
+  verified.block_digest = digest;
+  verified.reason = std::move(reason);
+  return verified;
+}
+
+// The first claim of `claimed` that names the same proof as the judge's
+// claim at its index but another verdict or difficulty.
+std::optional<std::uint32_t> first_false_claim(const std::vector<consensus::Claim>& claimed,
+                                               const std::vector<consensus::Claim>& judged) {
+  const std::size_t common = std::min(claimed.size(), judged.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (claimed[i].proof_id == judged[i].proof_id && claimed[i] != judged[i]) {
+      return static_cast<std::uint32_t>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+// Evidence already acted on, or taken twice into one block, would make the
+// block invalid: its id is the SHA-256 of its bytes.
+Hash256 evidence_id_of(const SubmitEvidence& evidence) {
+  return crypto::sha256(evidence.evidence);
+}
+
+}  // namespace
+
+void MemoryPayloadStore::put(const Hash256& digest, PayloadPtr payload) {
+  AETHEL_ASSERT(payload != nullptr);
+  payloads_.try_emplace(digest, std::move(payload));
+}
+
+PayloadPtr MemoryPayloadStore::find(const Hash256& digest) const {
+  const auto found = payloads_.find(digest);
+  return found == payloads_.end() ? nullptr : found->second;
+}
+
+LedgerApplication::LedgerApplication(LedgerApplicationConfig config, state::LedgerState& state,
+                                     PayloadStore& payloads, Height executed, Hash256 tip_digest,
+                                     consensus::CertificatePtr parent_commit)
+    : config_(std::move(config)),
+      state_(state),
+      payloads_(payloads),
+      verifier_(config_.params.judge_limits, config_.verifier_workers,
+                config_.verifier_cache_entries),
+      mempool_(config_.mempool),
+      admission_(AdmissionConfig{.chain_id = config_.params.chain_id}, state_, verifier_, mempool_),
+      executor_(config_.params, config_.validators, state_, config_.checker),
+      executed_(executed),
+      tip_digest_(tip_digest),
+      parent_commit_(std::move(parent_commit)) {
+  AETHEL_ASSERT(config_.validators != nullptr);
+  AETHEL_ASSERT(config_.validators->contains(config_.self));
+}
+
+AdmissionOutcome LedgerApplication::submit(ByteView encoded_transaction) {
+  return admission_.admit(encoded_transaction);
+}
+
+std::vector<AdmissionOutcome> LedgerApplication::submit_batch(
+    std::span<const ByteView> encoded_transactions) {
+  return admission_.admit_batch(encoded_transactions);
+}
+
+Nonce LedgerApplication::next_nonce(const crypto::PublicKey& sender) const {
+  auto account = state_.account(sender);
+  if (!account || !account->has_value()) return Nonce(0);
+  return (*account)->nonce;
+}
+
+LedgerApplication::Judged LedgerApplication::judge_programs(const BlockPayload& payload) {
+  Judged judged;
+  const std::vector<const SubmitProof*> programs = programs_of(payload);
+  const auto outcomes = verifier_.verify(programs);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (!outcomes[i]) {
+      judged.refusal =
+          "program " + std::to_string(i) + " is refused: " + outcomes[i].error().message;
+      return judged;
+    }
+    const ProofCheck& check = *outcomes[i];
+    if (!check.conclusive) {
+      judged.refusal = "program " + std::to_string(i) + " was stopped by this machine's time guard";
+      return judged;
+    }
+    judged.proofs.insert_or_assign(
+        check.proof_id, VerifiedProof{check.proof_id, check.verdict, check.work, check.difficulty});
+  }
+  return judged;
+}
+
+// The mempool's selection, less what would make the block invalid however it
+// is cut: evidence already acted on or taken twice, and programs that are
+// not a conclusive PROVED here. A sender's transactions after one left out
+// are left out too (their nonces would not follow).
+std::vector<Transaction> LedgerApplication::select_transactions() {
+  const auto lookup = [this](const crypto::PublicKey& sender) { return next_nonce(sender); };
+  const std::vector<PendingTransaction> pending = mempool_.select(
+      config_.params.max_block_transactions, config_.params.max_block_bytes / 2, lookup);
+  std::set<Hash256> evidence_taken;
+  std::set<crypto::PublicKey> senders_cut;
+  std::vector<Transaction> chosen;
+  for (const PendingTransaction& entry : pending) {
+    const Transaction& transaction = entry.transaction;
+    if (senders_cut.contains(transaction.sender.key)) continue;
+    bool keep = true;
+    if (const auto* evidence = std::get_if<SubmitEvidence>(&transaction.payload)) {
+      const Hash256 id = evidence_id_of(*evidence);
+      const auto seen = state_.evidence_seen(id);
+      keep = seen && !*seen && evidence_taken.insert(id).second;
+    } else if (const auto* proof = std::get_if<SubmitProof>(&transaction.payload)) {
+      const auto check = verifier_.verify_one(*proof);
+      keep = check && check->conclusive && check->verdict == judge::Verdict::kProved;
+    }
+    if (!keep) {
+      senders_cut.insert(transaction.sender.key);
+      continue;
+    }
+    chosen.push_back(transaction);
+  }
+  return chosen;
+}
+
+Result<BlockPlan> LedgerApplication::plan_proposal(const consensus::RequestProposal& request,
+                                                   const BlockPayload& payload,
+                                                   const VerifiedProofs& proofs,
+                                                   std::vector<consensus::Claim>& claims) const {
+  auto derived = claims_of(payload, proofs);
+  if (!derived) return unexpected<Error>(derived.error());
+  claims = std::move(*derived);
+  BlockContext context;
+  context.height = request.height;
+  context.parent_digest = request.parent_digest;
+  context.proposer = config_.self;
+  context.claims = claims;
+  context.payload_digest = payload_digest(payload);
+  return executor_.plan(context, payload, proofs);
+}
+
+Result<consensus::ProposalReady> LedgerApplication::propose(
+    const consensus::RequestProposal& request, std::uint64_t now_ms) {
+  if (request.height != executed_.next() || request.parent_digest != tip_digest_) {
+    return fail(ErrorCode::kInvalidArgument,
+                "proposal requested for height " + to_string(request.height) +
+                    " on a parent that is not the executed tip (height " + to_string(executed_) +
+                    ")");
+  }
+  auto payload = std::make_shared<BlockPayload>();
+  payload->parent_commit = parent_commit_;
+  std::vector<Transaction> candidates = select_transactions();
+  std::vector<consensus::Claim> claims;
+  const auto plans = [&](std::size_t count) {
+    payload->transactions.assign(candidates.begin(),
+                                 candidates.begin() + static_cast<std::ptrdiff_t>(count));
+    const Judged judged = judge_programs(*payload);
+    return !judged.refusal && plan_proposal(request, *payload, judged.proofs, claims).has_value();
+  };
+  // A transaction the executor refuses (a spend the balance no longer
+  // covers, evidence against a validator already gone) must not cost the
+  // whole height: find the longest prefix that plans, leave out the
+  // transaction after it and its sender's later ones, and try again. The
+  // empty payload always plans.
+  while (!plans(candidates.size())) {
+    if (candidates.empty()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "the empty block does not plan at height " + to_string(request.height));
+    }
+    std::size_t good = 0;                 // plans
+    std::size_t bad = candidates.size();  // does not
+    while (bad - good > 1) {
+      const std::size_t middle = good + (bad - good) / 2;
+      (plans(middle) ? good : bad) = middle;
+    }
+    ++counters_.proposal_trims;
+    const crypto::PublicKey sender = candidates[good].sender.key;
+    std::vector<Transaction> kept(candidates.begin(),
+                                  candidates.begin() + static_cast<std::ptrdiff_t>(good));
+    for (std::size_t i = good + 1; i < candidates.size(); ++i) {
+      if (candidates[i].sender.key != sender) kept.push_back(std::move(candidates[i]));
+    }
+    candidates = std::move(kept);
+  }
+  const Hash256 digest = payload_digest(*payload);
+  ++counters_.proposals;
+  counters_.proposal_transactions += payload->transactions.size();
+  payloads_.put(digest, std::move(payload));
+  consensus::ProposalReady ready;
+  ready.height = request.height;
+  ready.claims = std::move(claims);
+  ready.payload_digest = digest;
+  ready.timestamp_ms = now_ms;
+  return ready;
+}
+
+std::optional<consensus::BlockVerified> LedgerApplication::verify(
+    const consensus::BlockPtr& block) {
+  AETHEL_ASSERT(block != nullptr);
+  if (block->height > executed_.next()) {
+    if (held_.size() >= config_.max_held_verifications) {
+      ++counters_.verified_refused;
+      return refusal(consensus::block_digest(*block), "block " + to_string(block->height) +
+                                                          " is too far ahead of height " +
+                                                          to_string(executed_));
+    }
+    ++counters_.held;
+    held_.push_back(block);
+    return std::nullopt;
+  }
+  return verify_now(*block);
+}
+
+consensus::BlockVerified LedgerApplication::verify_now(const consensus::Block& block) {
+  const Hash256 digest = consensus::block_digest(block);
+  auto refuse = [&](std::string reason) {
+    ++counters_.verified_refused;
+    return refusal(digest, std::move(reason));
+  };
+  if (block.height != executed_.next()) {
+    return refuse("block " + to_string(block.height) + " is at or below the executed height " +
+                  to_string(executed_));
+  }
+  if (block.parent_digest != tip_digest_) return refuse("parent is not the executed block");
+  const PayloadPtr payload = payloads_.find(block.payload_digest);
+  if (!payload) return refuse("payload " + block.payload_digest.hex() + " is not available");
+  const Judged judged = judge_programs(*payload);
+  if (judged.refusal) return refuse(*judged.refusal);
+  auto expected = claims_of(*payload, judged.proofs);
+  if (!expected) return refuse(expected.error().message);
+  if (const auto index = first_false_claim(block.claims, *expected)) {
+    ++counters_.verified_false_claim;
+    consensus::BlockVerified verified =
+        refusal(digest, "claim " + std::to_string(*index) + " contradicts the judge's outcome");
+    verified.false_claim_index = index;
+    return verified;
+  }
+  auto plan = executor_.plan(context_of(block), *payload, judged.proofs);
+  if (!plan) return refuse(plan.error().message);
+  ++counters_.verified_ok;
+  consensus::BlockVerified verified;
+  verified.block_digest = digest;
+  verified.ok = true;
+  return verified;
+}
+
+Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deliver) {
+  AETHEL_ASSERT(deliver.block != nullptr && deliver.commit_certificate != nullptr);
+  const consensus::Block& block = *deliver.block;
+  if (block.height != executed_.next() || block.parent_digest != tip_digest_) {
+    return fail(ErrorCode::kInvalidArgument, "block " + to_string(block.height) +
+                                                 " does not follow the executed height " +
+                                                 to_string(executed_));
+  }
+  const PayloadPtr payload = payloads_.find(block.payload_digest);
+  if (!payload) {
+    return fail(ErrorCode::kNotFound,
+                "payload of final block " + to_string(block.height) + " is not available");
+  }
+  const Judged judged = judge_programs(*payload);
+  if (judged.refusal) return fail(ErrorCode::kInvalidArgument, *judged.refusal);
+  auto plan = executor_.plan(context_of(block), *payload, judged.proofs);
+  if (!plan) return unexpected<Error>(plan.error());
+  Delivered delivered;
+  delivered.transactions = payload->transactions.size();
+  delivered.proofs_registered = plan->proofs_registered;
+  for (const RewardShare& share : plan->rewards) delivered.rewards_paid += share.amount;
+  delivered.slashings = plan->slashings;
+  auto version = executor_.apply(std::move(*plan));
+  if (!version) return unexpected<Error>(version.error());
+
+  executed_ = block.height;
+  tip_digest_ = consensus::block_digest(block);
+  parent_commit_ = deliver.commit_certificate;
+  ++counters_.delivered;
+  std::vector<TransactionId> included;
+  included.reserve(payload->transactions.size());
+  for (const Transaction& transaction : payload->transactions) {
+    included.push_back(transaction_id(config_.params.chain_id, transaction));
+  }
+  mempool_.remove_committed(included,
+                            [this](const crypto::PublicKey& sender) { return next_nonce(sender); });
+  delivered.executed = consensus::Executed{block.height, version->root()};
+
+  // Held blocks whose parent height is now executed can be answered.
+  std::vector<consensus::BlockPtr> still_held;
+  for (auto& held : held_) {
+    if (held->height > executed_.next()) {
+      still_held.push_back(std::move(held));
+    } else {
+      delivered.verified.push_back(verify_now(*held));
+    }
+  }
+  held_ = std::move(still_held);
+  return delivered;
+}
+
+void LedgerApplication::forget_held() {
+  held_.clear();
+}
+
+}  // namespace aethel::ledger

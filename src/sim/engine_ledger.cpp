@@ -1,0 +1,87 @@
+// Ledger runs (--app ledger): every node that runs a replica runs the real
+// ledger behind it (ledger_node_application.h); the load generator submits
+// rounds of transactions to every running node, honest evidence becomes
+// SubmitEvidence transactions, and the observer compares the nodes' state
+// roots and audits their supply at the end.
+#include "consensus/evidence.h"
+#include "sim/engine.h"
+
+namespace aethel::sim {
+
+Result<void> Engine::create_ledger_applications() {
+  ledger_ = std::make_unique<LedgerWorld>(options_, chain_id_, validators_, keys_,
+                                          derive_seed(options_.seed, kSeedLoad));
+  ledger_nodes_.assign(nodes_.size(), nullptr);
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    Node& node = nodes_[i];
+    if (!node.honest && node.strategy == Strategy::kSilent) continue;
+    auto application = LedgerNodeApplication::create(*ledger_, i, behaviour_of(node), options_.cpu);
+    if (!application) {
+      return fail(application.error().code,
+                  "node " + std::to_string(i) + ": " + application.error().message);
+    }
+    ledger_nodes_[i] = application->get();
+    node.application = std::move(*application);
+  }
+  return {};
+}
+
+// Transactions are assumed gossiped to every node at once; a crashed node
+// misses them.
+void Engine::submit_everywhere(std::span<const Bytes> transactions) {
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (ledger_nodes_[i] != nullptr && !nodes_[i].crashed) ledger_nodes_[i]->submit(transactions);
+  }
+}
+
+void Engine::on_load_round(std::uint64_t now_us) {
+  const std::vector<Bytes> round = ledger_->load().next_round();
+  submit_everywhere(round);
+  if (!ledger_->load().exhausted()) {
+    schedule({.time_us = now_us + options_.load.round_ms * 1000, .kind = EventKind::kLoadRound});
+  }
+}
+
+void Engine::on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence) {
+  if (auto transaction = ledger_->evidence_transaction(reporter, evidence)) {
+    submit_everywhere(std::span<const Bytes>(&*transaction, 1));
+  }
+}
+
+// A vote for a block this honest node found false is evidence against the
+// voter (the replica reports the leader's false claim, not the votes for
+// it): the node's glue checks it and submits it like the replica's reports.
+void Engine::on_ledger_vote(std::uint32_t index, const consensus::Message& message) {
+  const auto* vote = std::get_if<consensus::Vote>(&message);
+  if (vote == nullptr || ledger_nodes_[index] == nullptr) return;
+  auto evidence = ledger_nodes_[index]->false_verdict_vote(*vote);
+  if (!evidence || !consensus::verify_evidence(chain_id_, *validators_, *evidence)) return;
+  observer_->on_evidence(index, static_cast<std::uint32_t>(vote->voter.value()),
+                         "false-verdict-vote");
+  on_ledger_evidence(index, *evidence);
+}
+
+void Engine::on_ledger_executed(std::uint32_t index, const ApplicationAnswers& answers) {
+  for (const auto& answer : answers) {
+    if (const auto* executed = std::get_if<consensus::Executed>(&answer.event)) {
+      ledger_->on_executed(index, executed->height.value(), executed->state_digest);
+    }
+  }
+}
+
+LedgerSummary Engine::ledger_summary() {
+  std::vector<const LedgerNodeApplication*> honest;
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].honest && ledger_nodes_[i] != nullptr) honest.push_back(ledger_nodes_[i]);
+  }
+  LedgerSummary summary = summarize_ledger(*ledger_, honest);
+  for (const auto* node : ledger_nodes_) {
+    if (node == nullptr) continue;
+    const auto& verifier = node->ledger().verifier().counters();
+    summary.programs_judged += verifier.judged;
+    summary.judge_cache_hits += verifier.cache_hits;
+  }
+  return summary;
+}
+
+}  // namespace aethel::sim

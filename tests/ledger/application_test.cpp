@@ -1,0 +1,303 @@
+// LedgerApplication's answers to the replica: proposals built from the
+// mempool that carry the parent's commit certificate, verification that
+// names the first false claim, blocks held until their parent executes, and
+// execution to the state root.
+#include "ledger/application.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "consensus/messages.h"
+#include "crypto/sha256.h"
+#include "ledger/genesis.h"
+
+namespace aethel::ledger {
+namespace {
+
+constexpr std::size_t kValidators = 4;
+
+class Folder {
+ public:
+  Folder() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "aethel-application-test-XXXXXX").string();
+    const char* made = ::mkdtemp(pattern.data());
+    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
+  }
+  ~Folder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+crypto::KeyPair key(const std::string& name) {
+  const Hash256 seed = crypto::sha256("application-test-" + name);
+  return crypto::keypair_from_seed(crypto::SeedView(seed.array()));
+}
+
+std::string transfer_program(int index) {
+  return "intent pay_" + std::to_string(index) +
+         "(sender: Balance, receiver: Balance, amount: Amount) {\n"
+         "    guard {\n"
+         "        amount > " +
+         std::to_string(index) +
+         ";\n"
+         "        sender >= amount;\n"
+         "        receiver <= 9223372036854775807 - amount;\n"
+         "    }\n"
+         "    solve { priority: security; }\n"
+         "    verify {\n"
+         "        sender == old_sender - amount;\n"
+         "        receiver == old_receiver + amount;\n"
+         "    }\n"
+         "}\n";
+}
+
+// The chain every node of a test shares: parameters, genesis, validators,
+// and the payload store standing for the network.
+struct Chain {
+  Chain() : params(default_chain_params(crypto::sha256("application-test-chain"))) {
+    for (std::size_t i = 0; i < kValidators; ++i) {
+      validator_keys.push_back(key("validator-" + std::to_string(i)));
+      genesis.validators.push_back({validator_keys.back().public_key, Stake(100'000)});
+    }
+    genesis.accounts.push_back({user.public_key, TokenAmount(1'000'000)});
+    auto set = genesis_validator_set(genesis, params);
+    EXPECT_TRUE(set.has_value());
+    validators = std::make_shared<const consensus::ValidatorSet>(std::move(*set));
+  }
+
+  Bytes transaction(Payload payload, std::uint64_t nonce) const {
+    Transaction transaction;
+    transaction.payload = std::move(payload);
+    transaction.fee = TokenAmount(10);
+    transaction.nonce = Nonce(nonce);
+    sign_transaction(params.chain_id, user, transaction);
+    return encode_transaction(transaction);
+  }
+
+  // Commit votes of the first three validators (a quorum of four).
+  consensus::CertificatePtr commit_certificate(const consensus::Block& block) const {
+    auto certificate = std::make_shared<consensus::Certificate>();
+    certificate->phase = consensus::VotePhase::kCommit;
+    certificate->view = block.view;
+    certificate->height = block.height;
+    certificate->digest = consensus::block_digest(block);
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto vote = consensus::sign_vote(params.chain_id, validator_keys[i].secret_key,
+                                             consensus::VotePhase::kCommit, block.view,
+                                             block.height, certificate->digest, ValidatorIndex(i));
+      certificate->signatures.push_back({ValidatorIndex(i), vote.signature});
+    }
+    return certificate;
+  }
+
+  ChainParams params;
+  Genesis genesis;
+  std::vector<crypto::KeyPair> validator_keys;
+  crypto::KeyPair user = key("user");
+  consensus::ValidatorSetPtr validators;
+  MemoryPayloadStore payloads;
+};
+
+// One validator: its own folder, state and application.
+struct Node {
+  Node(Chain& chain, std::size_t index) {
+    auto opened = state::LedgerState::open(folder.path(), state::TreeConfig{.sync_writes = false},
+                                           ledger_config(chain.params));
+    EXPECT_TRUE(opened.has_value()) << opened.error().to_string();
+    state = std::move(*opened);
+    EXPECT_TRUE(apply_genesis(*state, chain.genesis, chain.params).has_value());
+    LedgerApplicationConfig config;
+    config.params = chain.params;
+    config.validators = chain.validators;
+    config.self = ValidatorIndex(index);
+    application = std::make_unique<LedgerApplication>(std::move(config), *state, chain.payloads);
+  }
+
+  Folder folder;
+  std::unique_ptr<state::LedgerState> state;
+  std::unique_ptr<LedgerApplication> application;
+};
+
+consensus::BlockPtr block_from(const consensus::ProposalReady& ready, const Hash256& parent,
+                               std::size_t proposer) {
+  auto block = std::make_shared<consensus::Block>();
+  block->height = ready.height;
+  block->view = View(0);
+  block->parent_digest = parent;
+  block->proposer = ValidatorIndex(proposer);
+  block->timestamp_ms = ready.timestamp_ms;
+  block->claims = ready.claims;
+  block->payload_digest = ready.payload_digest;
+  return block;
+}
+
+void submit(Node& node, const std::vector<Bytes>& transactions) {
+  for (const auto& bytes : transactions) {
+    const auto outcome = node.application->submit(bytes);
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().error.to_string();
+  }
+}
+
+class LedgerApplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    transactions = {
+        chain.transaction(SubmitProof{transfer_program(1), WorkUnits(0)}, 0),
+        chain.transaction(Transfer{chain.validator_keys[3].public_key, TokenAmount(500)}, 1),
+        chain.transaction(SubmitProof{transfer_program(2), WorkUnits(0)}, 2)};
+    submit(leader, transactions);
+    submit(follower, transactions);
+  }
+
+  // The leader proposes height 1; returns the block.
+  consensus::BlockPtr propose_first() {
+    auto ready = leader.application->propose({Height(1), Hash256{}}, 1'000);
+    EXPECT_TRUE(ready.has_value()) << ready.error().to_string();
+    return block_from(*ready, Hash256{}, 0);
+  }
+
+  Chain chain;
+  Node leader{chain, 0};
+  Node follower{chain, 1};
+  std::vector<Bytes> transactions;
+};
+
+TEST_F(LedgerApplicationTest, ProposalClaimsEveryProofOfItsPayload) {
+  const auto block = propose_first();
+  const PayloadPtr payload = chain.payloads.find(block->payload_digest);
+  ASSERT_NE(payload, nullptr);
+  EXPECT_EQ(payload_digest(*payload), block->payload_digest);
+  EXPECT_EQ(payload->parent_commit, nullptr);  // height 1 has no parent
+  EXPECT_EQ(payload->transactions.size(), 3u);
+  ASSERT_EQ(block->claims.size(), 2u);  // one claim per SubmitProof
+  for (const auto& claim : block->claims) {
+    EXPECT_EQ(claim.verdict, consensus::ClaimedVerdict::kProved);
+    EXPECT_GT(claim.difficulty.value(), 0u);
+  }
+}
+
+TEST_F(LedgerApplicationTest, HonestBlockVerifiesAndExecutesToTheSameRootEverywhere) {
+  const auto block = propose_first();
+  const auto verified = follower.application->verify(block);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_TRUE(verified->ok) << verified->reason;
+  const auto certificate = chain.commit_certificate(*block);
+  auto at_leader = leader.application->deliver({block, certificate});
+  auto at_follower = follower.application->deliver({block, certificate});
+  ASSERT_TRUE(at_leader.has_value()) << at_leader.error().to_string();
+  ASSERT_TRUE(at_follower.has_value()) << at_follower.error().to_string();
+  EXPECT_EQ(at_leader->executed.height, Height(1));
+  EXPECT_EQ(at_leader->executed.state_digest, at_follower->executed.state_digest);
+  EXPECT_EQ(at_leader->executed.state_digest, leader.state->tree().latest().root());
+  EXPECT_EQ(at_leader->proofs_registered, 2u);
+  EXPECT_EQ(leader.application->mempool().size(), 0u);  // the block took them all
+}
+
+TEST_F(LedgerApplicationTest, NextProposalCarriesTheParentCommitCertificate) {
+  const auto first = propose_first();
+  const auto certificate = chain.commit_certificate(*first);
+  ASSERT_TRUE(leader.application->deliver({first, certificate}).has_value());
+  const Hash256 parent = consensus::block_digest(*first);
+  auto ready = leader.application->propose({Height(2), parent}, 2'000);
+  ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+  const PayloadPtr payload = chain.payloads.find(ready->payload_digest);
+  ASSERT_NE(payload, nullptr);
+  ASSERT_NE(payload->parent_commit, nullptr);
+  EXPECT_EQ(*payload->parent_commit, *certificate);
+  EXPECT_TRUE(ready->claims.empty());
+
+  // The follower, which received the same certificate, accepts the block,
+  // and executing it pays height 1's reward to the certificate's signers.
+  ASSERT_TRUE(follower.application->deliver({first, certificate}).has_value());
+  const auto second = block_from(*ready, parent, 0);
+  const auto verified = follower.application->verify(second);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_TRUE(verified->ok) << verified->reason;
+  auto delivered = follower.application->deliver({second, chain.commit_certificate(*second)});
+  ASSERT_TRUE(delivered.has_value()) << delivered.error().to_string();
+  EXPECT_GT(delivered->rewards_paid.value(), 0u);
+}
+
+TEST_F(LedgerApplicationTest, ProposalForAnotherParentIsRefused) {
+  EXPECT_FALSE(leader.application->propose({Height(2), Hash256{}}, 1'000).has_value());
+  EXPECT_FALSE(leader.application->propose({Height(1), crypto::sha256("x")}, 1'000).has_value());
+}
+
+TEST_F(LedgerApplicationTest, FirstFalseClaimIsNamed) {
+  const auto honest = propose_first();
+  for (const std::size_t index : {0u, 1u}) {
+    auto lying = std::make_shared<consensus::Block>(*honest);
+    lying->claims[index].verdict = consensus::ClaimedVerdict::kRefuted;
+    const auto verified = follower.application->verify(lying);
+    ASSERT_TRUE(verified.has_value());
+    EXPECT_FALSE(verified->ok);
+    EXPECT_EQ(verified->false_claim_index, std::optional<std::uint32_t>(index));
+    EXPECT_EQ(verified->block_digest, consensus::block_digest(*lying));
+  }
+  auto wrong_difficulty = std::make_shared<consensus::Block>(*honest);
+  wrong_difficulty->claims[1].difficulty =
+      Difficulty(wrong_difficulty->claims[1].difficulty.value() + 1);
+  const auto verified = follower.application->verify(wrong_difficulty);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->false_claim_index, std::optional<std::uint32_t>(1));
+}
+
+TEST_F(LedgerApplicationTest, BlocksThatProveNoFalseClaimAreRefusedWithoutAnIndex) {
+  const auto honest = propose_first();
+  auto missing = std::make_shared<consensus::Block>(*honest);
+  missing->payload_digest = crypto::sha256("no such payload");
+  auto dropped = std::make_shared<consensus::Block>(*honest);
+  dropped->claims.pop_back();
+  auto other_proof = std::make_shared<consensus::Block>(*honest);
+  other_proof->claims[0].proof_id = crypto::sha256("another proof");
+  for (const auto& block : {missing, dropped, other_proof}) {
+    const auto verified = follower.application->verify(block);
+    ASSERT_TRUE(verified.has_value());
+    EXPECT_FALSE(verified->ok);
+    EXPECT_FALSE(verified->false_claim_index.has_value()) << verified->reason;
+  }
+}
+
+TEST_F(LedgerApplicationTest, BlockIsHeldUntilItsParentExecutes) {
+  const auto first = propose_first();
+  const auto certificate = chain.commit_certificate(*first);
+  ASSERT_TRUE(leader.application->deliver({first, certificate}).has_value());
+  auto ready = leader.application->propose({Height(2), consensus::block_digest(*first)}, 2'000);
+  ASSERT_TRUE(ready.has_value());
+  const auto second = block_from(*ready, consensus::block_digest(*first), 0);
+
+  EXPECT_FALSE(follower.application->verify(second).has_value());  // height 1 not executed
+  auto delivered = follower.application->deliver({first, certificate});
+  ASSERT_TRUE(delivered.has_value());
+  ASSERT_EQ(delivered->verified.size(), 1u);
+  EXPECT_EQ(delivered->verified[0].block_digest, consensus::block_digest(*second));
+  EXPECT_TRUE(delivered->verified[0].ok) << delivered->verified[0].reason;
+}
+
+TEST_F(LedgerApplicationTest, ForgottenHeldBlocksAreNotAnswered) {
+  const auto first = propose_first();
+  auto second = std::make_shared<consensus::Block>(*first);
+  second->height = Height(2);
+  second->parent_digest = consensus::block_digest(*first);
+  EXPECT_FALSE(follower.application->verify(second).has_value());
+  follower.application->forget_held();
+  auto delivered = follower.application->deliver({first, chain.commit_certificate(*first)});
+  ASSERT_TRUE(delivered.has_value());
+  EXPECT_TRUE(delivered->verified.empty());
+}
+
+}  // namespace
+}  // namespace aethel::ledger
