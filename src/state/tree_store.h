@@ -35,6 +35,8 @@ class WriteBatch;
 
 namespace aethel::state {
 
+class TreeApplier;
+
 inline constexpr std::size_t kMaxValueBytes = 64 * 1024;
 inline constexpr std::size_t kMaxExtraBytes = 64 * 1024;
 
@@ -140,13 +142,19 @@ class TreeStore {
   // Whether a node read belongs to the latest tree (and may be cached), to an
   // older one, or must come from disk whatever the cache holds (audits).
   enum class NodeSource : std::uint8_t { kLatestTree, kOlderTree, kDiskOnly };
+  // A node of the latest tree that is (or becomes) cached gives its cache
+  // entry in `slot`. Entries stay where they are until commit() erases them
+  // (std::unordered_map keeps references to its elements stable), so the
+  // version being built can replace them in place.
   Result<std::shared_ptr<const InternalNode>> load_node(Version version, const NodePath& path,
-                                                        NodeSource source) const;
+                                                        NodeSource source,
+                                                        CachedNode** slot = nullptr) const;
   Result<VersionInfo> read_meta(Version version) const;
   NodeSource source_for(Version version) const noexcept;
   Result<Bytes> load_value(Version version, const TreeKey& key) const;
   Result<VersionInfo> commit(Version version, std::vector<LeafUpdate> updates, ByteView extra,
                              Version new_oldest, const Hash256* expected_root);
+  void update_cache(Version version, TreeApplier& applier);
   Result<void> append_prune(rocksdb::WriteBatch& batch, Version new_oldest) const;
   Result<void> check_version(Version version) const;
   Result<void> audit_subtree(const ChildRef& ref, const NodePath& path,
