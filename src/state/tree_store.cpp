@@ -220,9 +220,13 @@ class TreeApplier {
     const auto split = static_cast<std::size_t>(middle - updates.begin());
     TreeApplier lower(store_, version_, split);
     Result<std::uint16_t> lower_result;
-    std::thread worker(
-        [&] { lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split)); });
+    // Each half also sorts its own rows; absorb() merges the two.
+    std::thread worker([&] {
+      lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split));
+      lower.order_rows();
+    });
     Result<std::uint16_t> upper_result = update_children(base, NodePath{}, updates.subspan(split));
+    order_rows();
     worker.join();
     if (!lower_result) return unexpected<Error>(std::move(lower_result).error());
     if (!upper_result) return unexpected<Error>(std::move(upper_result).error());
@@ -247,38 +251,37 @@ class TreeApplier {
     return total;
   }
 
-  // The row keys this version stops referencing, in key order. Valid while
-  // the applier lives.
+  // Puts the new rows and the stale row keys in key order: every row of a
+  // version sorts after the rows before it, so with RocksDB's insert hint
+  // each lands next to the previous one instead of being searched for in the
+  // memtable, and stale rows are deleted in key order when pruned, for the
+  // same reason. Only what was added since the last call is sorted; it is
+  // then merged with the rest.
+  void order_rows() {
+    merge_in_order(rows_, sorted_rows_, KeyLess{this});
+    merge_in_order(stale_, sorted_stale_, KeyLess{this});
+  }
+
+  // The row keys this version stops referencing, in key order (after
+  // order_rows()). Valid while the applier lives.
   std::vector<std::string_view> stale() const {
+    AETHEL_ASSERT(sorted_stale_ == stale_.size());
     std::vector<std::string_view> keys;
     keys.reserve(stale_.size());
     for (const ArenaSpan& span : stale_) keys.push_back(text_of(span));
-    // Stale rows are deleted in key order when pruned, so the memtable can
-    // insert each deletion beside the previous one.
-    std::sort(keys.begin(), keys.end());
     return keys;
   }
 
-  // Adds the new rows to `batch` in key order: every row of a version sorts
-  // after the rows before it, so with RocksDB's insert hint each lands next
-  // to the previous one instead of being searched for in the memtable.
+  // Adds the new rows to `batch`, in key order (after order_rows()).
   void write_rows(rocksdb::WriteBatch& batch) const {
-    struct Row {
-      std::string_view key;
-      rocksdb::Slice value;
-    };
-    std::vector<Row> rows;
-    rows.reserve(rows_.size());
+    AETHEL_ASSERT(sorted_rows_ == rows_.size());
     for (const PendingRow& row : rows_) {
+      const std::string_view key = text_of(row.key);
       const std::string_view value =
           row.value != nullptr ? std::string_view(reinterpret_cast<const char*>(row.value->data()),
                                                   row.value->size())
                                : text_of(row.node);
-      rows.push_back(Row{text_of(row.key), rocksdb::Slice(value.data(), value.size())});
-    }
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
-    for (const Row& row : rows) {
-      batch.Put(rocksdb::Slice(row.key.data(), row.key.size()), row.value);
+      batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
     }
   }
 
@@ -376,7 +379,34 @@ class TreeApplier {
     return changed;
   }
 
+  // Orders rows and stale row keys by their keys in the arenas.
+  struct KeyLess {
+    const TreeApplier* applier;
+    bool operator()(const PendingRow& a, const PendingRow& b) const {
+      return applier->text_of(a.key) < applier->text_of(b.key);
+    }
+    bool operator()(const ArenaSpan& a, const ArenaSpan& b) const {
+      return applier->text_of(a) < applier->text_of(b);
+    }
+  };
+
+  // Sorts `items` from index `sorted` on, then merges them with the sorted
+  // ones before.
+  template <class Item, class Less>
+  static void merge_in_order(std::vector<Item>& items, std::size_t& sorted, const Less& less) {
+    const auto middle = items.begin() + static_cast<std::ptrdiff_t>(sorted);
+    std::sort(middle, items.end(), less);
+    std::inplace_merge(items.begin(), middle, items.end(), less);
+    sorted = items.size();
+  }
+
+  // Takes the rows, stale keys and nodes of the applier that built the other
+  // half of the root. Both sorted their own (order_rows()), so a merge keeps
+  // all of them in order.
   void absorb(TreeApplier&& other) {
+    AETHEL_ASSERT(sorted_rows_ == rows_.size() && sorted_stale_ == stale_.size());
+    AETHEL_ASSERT(other.sorted_rows_ == other.rows_.size() &&
+                  other.sorted_stale_ == other.stale_.size());
     leaf_delta_ += other.leaf_delta_;
     const auto arena_shift = static_cast<std::uint32_t>(arenas_.size());
     std::move(other.arenas_.begin(), other.arenas_.end(), std::back_inserter(arenas_));
@@ -389,6 +419,12 @@ class TreeApplier {
       span.arena += arena_shift;
       stale_.push_back(span);
     }
+    const auto row_middle = rows_.begin() + static_cast<std::ptrdiff_t>(sorted_rows_);
+    std::inplace_merge(rows_.begin(), row_middle, rows_.end(), KeyLess{this});
+    sorted_rows_ = rows_.size();
+    const auto stale_middle = stale_.begin() + static_cast<std::ptrdiff_t>(sorted_stale_);
+    std::inplace_merge(stale_.begin(), stale_middle, stale_.end(), KeyLess{this});
+    sorted_stale_ = stale_.size();
     std::move(other.written_.begin(), other.written_.end(), std::back_inserter(written_));
     std::move(other.removed_.begin(), other.removed_.end(), std::back_inserter(removed_));
   }
@@ -462,10 +498,12 @@ class TreeApplier {
   // arenas_[0] is this applier's own; absorb() adds those of others.
   std::vector<Bytes> arenas_;
   std::vector<PendingRow> rows_;
+  std::size_t sorted_rows_ = 0;  // rows_ before this index are in key order
   std::int64_t leaf_delta_ = 0;
   std::vector<WrittenNode> written_;
   std::vector<NodePath> removed_;
   std::vector<ArenaSpan> stale_;
+  std::size_t sorted_stale_ = 0;  // stale_ before this index is in key order
 };
 
 Result<std::unique_ptr<TreeStore>> TreeStore::open(const std::filesystem::path& directory,
@@ -650,6 +688,7 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
                 fmt::format("the leaves of version {} build root {}, not the expected {}", version,
                             root->hash.hex(), expected_root->hex()));
   }
+  applier.order_rows();
   const std::vector<std::string_view> stale_rows = applier.stale();
   constexpr std::size_t kBatchSlack = 4096;  // metadata, head, stale list header
   rocksdb::WriteBatch batch(applier.row_bytes() + stale_rows.size() * 64 + kBatchSlack);
