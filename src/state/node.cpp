@@ -42,6 +42,17 @@ NodePath NodePath::child(std::uint8_t nibble) const noexcept {
   return result;
 }
 
+NodePath NodePath::parent() const noexcept {
+  AETHEL_ASSERT(length > 0);
+  NodePath result = *this;
+  auto array = prefix.array();
+  const std::size_t last = length - 1U;
+  array[last / 2] = static_cast<std::uint8_t>(last % 2 == 0 ? 0 : array[last / 2] & 0xf0);
+  result.prefix = TreeKey(array);
+  result.length = static_cast<std::uint8_t>(last);
+  return result;
+}
+
 std::size_t NodePathHasher::operator()(const NodePath& path) const noexcept {
   std::uint64_t first = 0;
   std::uint64_t second = 0;

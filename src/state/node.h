@@ -51,6 +51,8 @@ struct NodePath {
   std::uint8_t length = 0;
 
   NodePath child(std::uint8_t nibble) const noexcept;
+  // The path one nibble shorter (length above 0).
+  NodePath parent() const noexcept;
   friend bool operator==(const NodePath&, const NodePath&) = default;
 };
 

@@ -183,13 +183,15 @@ class TreeApplier {
     written_.reserve(expected_updates * 2);
   }
 
+  // `parent` is the cache entry of the node above `path`, when it has one.
   Result<ChildRef> update(const ChildRef& current, const NodePath& path,
-                          std::span<const PreparedUpdate> updates) {
+                          std::span<const PreparedUpdate> updates,
+                          TreeStore::CachedNode* parent = nullptr) {
     if (updates.empty()) return current;
     switch (current.kind) {
       case ChildKind::kEmpty: return update_empty(path, updates);
       case ChildKind::kLeaf: return update_leaf(current, path, updates);
-      case ChildKind::kNode: return update_node(current, path, updates);
+      case ChildKind::kNode: return update_node(current, path, updates, parent);
     }
     AETHEL_UNREACHABLE("child kind out of range");
   }
@@ -222,10 +224,11 @@ class TreeApplier {
     Result<std::uint16_t> lower_result;
     // Each half also sorts its own rows; absorb() merges the two.
     std::thread worker([&] {
-      lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split));
+      lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split), slot);
       lower.order_rows();
     });
-    Result<std::uint16_t> upper_result = update_children(base, NodePath{}, updates.subspan(split));
+    Result<std::uint16_t> upper_result =
+        update_children(base, NodePath{}, updates.subspan(split), slot);
     order_rows();
     worker.join();
     if (!lower_result) return unexpected<Error>(std::move(lower_result).error());
@@ -339,11 +342,22 @@ class TreeApplier {
     return write_leaf(update);
   }
 
+  // Reads the node through its parent's cache entry when that links to it,
+  // and from the cache or disk otherwise (then linking it).
   Result<ChildRef> update_node(const ChildRef& current, const NodePath& path,
-                               std::span<const PreparedUpdate> updates) {
-    TreeStore::CachedNode* slot = nullptr;
+                               std::span<const PreparedUpdate> updates,
+                               TreeStore::CachedNode* parent) {
+    const std::uint8_t nibble = path.length == 0 ? 0 : key_nibble(path.prefix, path.length - 1U);
+    TreeStore::CachedNode* slot = parent != nullptr ? parent->children[nibble] : nullptr;
+    if (slot != nullptr && slot->version == current.version) {
+      // The entry keeps the node alive until commit() replaces it.
+      const InternalNode* node = slot->node.get();
+      return rebuild(current, node, slot, path, *node, updates);
+    }
+    slot = nullptr;
     auto node = store_.load_node(current.version, path, TreeStore::NodeSource::kLatestTree, &slot);
     if (!node) return unexpected<Error>(std::move(node).error());
+    if (parent != nullptr && slot != nullptr) parent->children[nibble] = slot;
     return rebuild(current, node->get(), slot, path, **node, updates);
   }
 
@@ -351,15 +365,17 @@ class TreeApplier {
   Result<ChildRef> rebuild(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
                            TreeStore::CachedNode* slot, const NodePath& path, InternalNode base,
                            std::span<const PreparedUpdate> updates) {
-    auto changed = update_children(base, path, updates);
+    auto changed = update_children(base, path, updates, slot);
     if (!changed) return unexpected<Error>(std::move(changed).error());
     return finish(old_ref, old_node, slot, path, std::move(base), *changed);
   }
 
   // Replaces each child of `node` that `updates` (sorted) reach, and returns
-  // the mask of the children that changed.
+  // the mask of the children that changed. `entry` is the cache entry of the
+  // node `node` replaces, if any.
   Result<std::uint16_t> update_children(InternalNode& node, const NodePath& path,
-                                        std::span<const PreparedUpdate> updates) {
+                                        std::span<const PreparedUpdate> updates,
+                                        TreeStore::CachedNode* entry) {
     AETHEL_ASSERT_MSG(path.length < kKeyNibbles, "distinct keys split before the last nibble");
     std::uint16_t changed = 0;
     std::size_t begin = 0;
@@ -367,8 +383,8 @@ class TreeApplier {
       const std::uint8_t nibble = key_nibble(updates[begin].key, path.length);
       std::size_t end = begin + 1;
       while (end < updates.size() && key_nibble(updates[end].key, path.length) == nibble) ++end;
-      auto child =
-          update(node.children[nibble], path.child(nibble), updates.subspan(begin, end - begin));
+      auto child = update(node.children[nibble], path.child(nibble),
+                          updates.subspan(begin, end - begin), entry);
       if (!child) return unexpected<Error>(std::move(child).error());
       if (*child != node.children[nibble]) {
         node.children[nibble] = *child;
@@ -613,8 +629,9 @@ Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version
   if (source == NodeSource::kLatestTree) {
     const std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_.size() < config_.node_cache_limit || cache_.contains(path)) {
-      CachedNode& entry = cache_[path];
-      entry = CachedNode{version, shared};
+      CachedNode& entry = cache_[path];  // keeps its links to child entries
+      entry.version = version;
+      entry.node = shared;
       if (slot != nullptr) *slot = &entry;
     }
   }
@@ -739,15 +756,24 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
 void TreeStore::update_cache(Version version, TreeApplier& applier) {
   // Paths whose node collapsed into a leaf or emptied; a path is either
   // removed or rewritten by one version, never both.
-  for (const NodePath& path : applier.removed()) cache_.erase(path);
-  for (TreeApplier::WrittenNode& written : applier.written()) {
-    if (written.slot != nullptr) {
-      // The entry found when the replaced node was read: no lookup needed.
-      written.slot->version = version;
-      written.slot->node = std::move(written.node);
-    } else if (cache_.size() < config_.node_cache_limit || cache_.contains(written.path)) {
-      cache_[written.path] = CachedNode{version, std::move(written.node)};
+  // Their parents are rewritten by the same version; their links go too.
+  for (const NodePath& path : applier.removed()) {
+    cache_.erase(path);
+    if (path.length == 0) continue;
+    const auto parent = cache_.find(path.parent());
+    if (parent != cache_.end()) {
+      parent->second.children[key_nibble(path.prefix, path.length - 1U)] = nullptr;
     }
+  }
+  for (TreeApplier::WrittenNode& written : applier.written()) {
+    CachedNode* entry = written.slot;  // found when the replaced node was read
+    if (entry == nullptr &&
+        (cache_.size() < config_.node_cache_limit || cache_.contains(written.path))) {
+      entry = &cache_[written.path];
+    }
+    if (entry == nullptr) continue;
+    entry->version = version;
+    entry->node = std::move(written.node);
   }
 }
 

@@ -12,6 +12,7 @@
 // versions are read from RocksDB.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -131,9 +132,15 @@ class TreeStore {
   Result<void> audit(Version version) const;
 
  private:
+  // A node of the latest tree, by path. `children` links to the entries of
+  // the paths one nibble below, where known, so a version's walk down the
+  // tree follows links instead of hashing paths; a link names a path, not a
+  // version, so it stays right while the entry it points to is replaced in
+  // place, and is cleared when that entry is erased.
   struct CachedNode {
     Version version = 0;
     std::shared_ptr<const InternalNode> node;
+    std::array<CachedNode*, 16> children{};
   };
   friend class TreeApplier;
 
