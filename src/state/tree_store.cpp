@@ -147,7 +147,8 @@ struct PendingRow {
   const Bytes* value = nullptr;
 };
 
-// One prepared change: its value hashed once, before the tree walk.
+// One prepared change: its value hashed once, before the tree walk (by the
+// thread that walks its half of the tree).
 struct PreparedUpdate {
   TreeKey key;
   const Bytes* value = nullptr;  // nullptr removes the key
@@ -200,10 +201,16 @@ class TreeApplier {
   // below 8, and the rest) worked on by two threads. Each half touches only
   // its own children, and the rows are sorted before they are written, so the
   // result is exactly that of update().
-  Result<ChildRef> update_root(const ChildRef& root, std::span<const PreparedUpdate> updates,
-                               unsigned threads) {
+  //
+  // `retired` holds the nodes the previous version replaced; the second
+  // thread frees them while the first builds.
+  Result<ChildRef> update_root(const ChildRef& root, std::span<PreparedUpdate> updates,
+                               unsigned threads,
+                               std::vector<std::shared_ptr<const InternalNode>> retired) {
     constexpr std::size_t kParallelMinimum = 1024;
     if (threads < 2 || root.kind == ChildKind::kLeaf || updates.size() < kParallelMinimum) {
+      retired.clear();
+      hash_values(updates);
       return update(root, NodePath{}, updates);
     }
     std::shared_ptr<const InternalNode> loaded;
@@ -224,9 +231,12 @@ class TreeApplier {
     Result<std::uint16_t> lower_result;
     // Each half also sorts its own rows; absorb() merges the two.
     std::thread worker([&] {
+      retired.clear();
+      hash_values(updates.subspan(0, split));
       lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split), slot);
       lower.order_rows();
     });
+    hash_values(updates.subspan(split));
     Result<std::uint16_t> upper_result =
         update_children(base, NodePath{}, updates.subspan(split), slot);
     order_rows();
@@ -289,6 +299,12 @@ class TreeApplier {
   }
 
  private:
+  static void hash_values(std::span<PreparedUpdate> updates) {
+    for (PreparedUpdate& update : updates) {
+      if (update.value != nullptr) update.value_hash = value_hash(*update.value);
+    }
+  }
+
   Result<ChildRef> update_empty(const NodePath& path, std::span<const PreparedUpdate> updates) {
     const PreparedUpdate* only = nullptr;
     std::size_t live = 0;
@@ -693,12 +709,14 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
                   fmt::format("value of key {} has {} bytes; the limit is {}", update.key.hex(),
                               update.value->size(), kMaxValueBytes));
     }
-    prepared.push_back(PreparedUpdate{update.key, update.value ? &*update.value : nullptr,
-                                      update.value ? value_hash(*update.value) : Hash256()});
+    prepared.push_back(
+        PreparedUpdate{update.key, update.value ? &*update.value : nullptr, Hash256()});
   }
 
   TreeApplier applier(*this, version, prepared.size());
-  auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads);
+  auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads,
+                                  std::move(retired_nodes_));
+  retired_nodes_.clear();
   if (!root) return unexpected<Error>(std::move(root).error());
   if (expected_root != nullptr && root->hash != *expected_root) {
     return fail(ErrorCode::kCorrupt,
@@ -773,6 +791,9 @@ void TreeStore::update_cache(Version version, TreeApplier& applier) {
     }
     if (entry == nullptr) continue;
     entry->version = version;
+    // The replaced node is freed during the next version's build, on the
+    // thread that is not on the critical path.
+    if (entry->node) retired_nodes_.push_back(std::move(entry->node));
     entry->node = std::move(written.node);
   }
 }

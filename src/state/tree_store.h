@@ -178,6 +178,8 @@ class TreeStore {
   // Guards cache_ while the two halves of a version are built in parallel.
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<NodePath, CachedNode, NodePathHasher> cache_;
+  // Nodes the latest version replaced in the cache, freed by the next apply.
+  std::vector<std::shared_ptr<const InternalNode>> retired_nodes_;
 };
 
 }  // namespace aethel::state
