@@ -215,13 +215,15 @@ class TreeApplier {
     }
     std::shared_ptr<const InternalNode> loaded;
     TreeStore::CachedNode* slot = nullptr;
-    InternalNode base;
+    std::shared_ptr<InternalNode> base;
     if (root.kind == ChildKind::kNode) {
       auto node =
           store_.load_node(root.version, NodePath{}, TreeStore::NodeSource::kLatestTree, &slot);
       if (!node) return unexpected<Error>(std::move(node).error());
       loaded = std::move(*node);
-      base = *loaded;
+      base = std::make_shared<InternalNode>(*loaded);
+    } else {
+      base = std::make_shared<InternalNode>();
     }
     const auto middle = std::partition_point(
         updates.begin(), updates.end(),
@@ -233,12 +235,12 @@ class TreeApplier {
     std::thread worker([&] {
       retired.clear();
       hash_values(updates.subspan(0, split));
-      lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split), slot);
+      lower_result = lower.update_children(*base, NodePath{}, updates.subspan(0, split), slot);
       lower.order_rows();
     });
     hash_values(updates.subspan(split));
     Result<std::uint16_t> upper_result =
-        update_children(base, NodePath{}, updates.subspan(split), slot);
+        update_children(*base, NodePath{}, updates.subspan(split), slot);
     order_rows();
     worker.join();
     if (!lower_result) return unexpected<Error>(std::move(lower_result).error());
@@ -318,7 +320,7 @@ class TreeApplier {
       ++leaf_delta_;
       return write_leaf(*only);
     }
-    return rebuild(std::nullopt, nullptr, nullptr, path, InternalNode{}, updates);
+    return rebuild(std::nullopt, nullptr, nullptr, path, std::make_shared<InternalNode>(), updates);
   }
 
   Result<ChildRef> update_leaf(const ChildRef& current, const NodePath& path,
@@ -342,9 +344,9 @@ class TreeApplier {
       return kept;
     }
     if (kept.empty()) return update_empty(path, rest);
-    InternalNode base;
-    base.children[key_nibble(kept.key, path.length)] = kept;
-    return rebuild(std::nullopt, nullptr, nullptr, path, base, rest);
+    auto base = std::make_shared<InternalNode>();
+    base->children[key_nibble(kept.key, path.length)] = kept;
+    return rebuild(std::nullopt, nullptr, nullptr, path, std::move(base), rest);
   }
 
   ChildRef replace_leaf(const ChildRef& current, const PreparedUpdate& update) {
@@ -368,20 +370,24 @@ class TreeApplier {
     if (slot != nullptr && slot->version == current.version) {
       // The entry keeps the node alive until commit() replaces it.
       const InternalNode* node = slot->node.get();
-      return rebuild(current, node, slot, path, *node, updates);
+      return rebuild(current, node, slot, path, std::make_shared<InternalNode>(*node), updates);
     }
     slot = nullptr;
     auto node = store_.load_node(current.version, path, TreeStore::NodeSource::kLatestTree, &slot);
     if (!node) return unexpected<Error>(std::move(node).error());
     if (parent != nullptr && slot != nullptr) parent->children[nibble] = slot;
-    return rebuild(current, node->get(), slot, path, **node, updates);
+    return rebuild(current, node->get(), slot, path, std::make_shared<InternalNode>(**node),
+                   updates);
   }
 
-  // Applies `updates` beneath the node whose children start as `base`.
+  // Applies `updates` beneath the node whose children start as `base`. The
+  // node is built where it will stay (the cache shares it), so its 1.8 KB are
+  // not copied again.
   Result<ChildRef> rebuild(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
-                           TreeStore::CachedNode* slot, const NodePath& path, InternalNode base,
+                           TreeStore::CachedNode* slot, const NodePath& path,
+                           std::shared_ptr<InternalNode> base,
                            std::span<const PreparedUpdate> updates) {
-    auto changed = update_children(base, path, updates, slot);
+    auto changed = update_children(*base, path, updates, slot);
     if (!changed) return unexpected<Error>(std::move(changed).error());
     return finish(old_ref, old_node, slot, path, std::move(base), *changed);
   }
@@ -464,8 +470,9 @@ class TreeApplier {
   // `node` is `old_node` (when there is one) with the children in `changed`
   // replaced.
   ChildRef finish(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
-                  TreeStore::CachedNode* slot, const NodePath& path, InternalNode node,
-                  std::uint16_t changed) {
+                  TreeStore::CachedNode* slot, const NodePath& path,
+                  std::shared_ptr<InternalNode> built, std::uint16_t changed) {
+    const InternalNode& node = *built;
     if (old_node != nullptr && changed == 0) return *old_ref;
     if (old_ref) mark_stale_node(old_ref->version, path);
     const std::size_t count = node.child_count();
@@ -485,8 +492,7 @@ class TreeApplier {
     row.key = append_to_arena([&](Bytes& out) { layout::append_node_key(out, version_, path); });
     row.node = append_to_arena([&](Bytes& out) { append_node(out, node); });
     rows_.push_back(row);
-    written_.push_back(
-        WrittenNode{path, std::make_shared<const InternalNode>(std::move(node)), slot});
+    written_.push_back(WrittenNode{path, std::move(built), slot});
     return ref;
   }
 
