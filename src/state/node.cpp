@@ -42,6 +42,17 @@ NodePath NodePath::child(std::uint8_t nibble) const noexcept {
   return result;
 }
 
+NodePath NodePath::parent() const noexcept {
+  AETHEL_ASSERT(length > 0);
+  NodePath result = *this;
+  auto array = prefix.array();
+  const std::size_t last = length - 1U;
+  array[last / 2] = static_cast<std::uint8_t>(last % 2 == 0 ? 0 : array[last / 2] & 0xf0);
+  result.prefix = TreeKey(array);
+  result.length = static_cast<std::uint8_t>(last);
+  return result;
+}
+
 std::size_t NodePathHasher::operator()(const NodePath& path) const noexcept {
   std::uint64_t first = 0;
   std::uint64_t second = 0;
@@ -69,25 +80,33 @@ SubtreeHash InternalNode::range_hash(std::size_t begin, std::size_t end) const {
 }
 
 void InternalNode::compute_hashes(const InternalNode* previous) const {
+  std::uint16_t changed = 0;
+  if (previous != nullptr) {
+    for (std::size_t i = 0; i < 16; ++i) {
+      if (children[i] != previous->children[i]) changed |= child_bit(i);
+    }
+  }
+  compute_hashes(previous, changed);
+}
+
+void InternalNode::compute_hashes(const InternalNode* previous, std::uint16_t changed) const {
   if (inner_ready_) return;
   if (previous != nullptr && !previous->inner_ready_) previous = nullptr;
-  fill(1, 0, 16, previous);
+  fill(1, 0, 16, previous, changed);
   inner_ready_ = true;
 }
 
 SubtreeHash InternalNode::fill(std::size_t position, std::size_t begin, std::size_t end,
-                               const InternalNode* previous) const {
+                               const InternalNode* previous, std::uint16_t changed) const {
   if (end - begin == 1) return children[begin].subtree();
-  const auto first = children.begin() + static_cast<std::ptrdiff_t>(begin);
-  const auto last = children.begin() + static_cast<std::ptrdiff_t>(end);
-  if (previous != nullptr &&
-      std::equal(first, last, previous->children.begin() + static_cast<std::ptrdiff_t>(begin))) {
+  const auto range = static_cast<std::uint16_t>(((1U << (end - begin)) - 1U) << begin);
+  if (previous != nullptr && (changed & range) == 0) {
     copy_hashes(*previous, position);
     return inner_[position];
   }
   const std::size_t middle = begin + (end - begin) / 2;
-  inner_[position] = combine_subtrees(fill(2 * position, begin, middle, previous),
-                                      fill(2 * position + 1, middle, end, previous));
+  inner_[position] = combine_subtrees(fill(2 * position, begin, middle, previous, changed),
+                                      fill(2 * position + 1, middle, end, previous, changed));
   return inner_[position];
 }
 
@@ -138,23 +157,57 @@ Result<ChildRef> read_child_ref(Decoder& decoder) {
 }
 
 Bytes encode_node(const InternalNode& node) {
-  Encoder encoder;
-  encoder.put_u8(kNodeFormat);
+  Bytes out;
+  append_node(out, node);
+  return out;
+}
+
+namespace {
+
+std::uint8_t* put_big_endian(std::uint8_t* out, std::uint64_t value, std::size_t bytes) {
+  for (std::size_t i = 0; i < bytes; ++i) {
+    out[i] = static_cast<std::uint8_t>(value >> (8 * (bytes - 1 - i)));
+  }
+  return out + bytes;
+}
+
+std::uint8_t* put_hash(std::uint8_t* out, const Hash256& hash) {
+  std::memcpy(out, hash.data(), Hash256::kSize);
+  return out + Hash256::kSize;
+}
+
+}  // namespace
+
+// Written straight into `out`, sized once: a version encodes thousands of
+// nodes, and growing an encoder for each would dominate the copy itself.
+void append_node(Bytes& out, const InternalNode& node) {
   std::uint16_t present = 0;
   std::uint16_t leaves = 0;
+  std::size_t size = 1 + 2 + 2;
   for (std::size_t i = 0; i < 16; ++i) {
+    const ChildRef& child = node.children[i];
+    if (child.empty()) continue;
     const auto bit = static_cast<std::uint16_t>(0x8000U >> i);
-    if (!node.children[i].empty()) present = static_cast<std::uint16_t>(present | bit);
-    if (node.children[i].kind == ChildKind::kLeaf)
+    present = static_cast<std::uint16_t>(present | bit);
+    size += sizeof(Version) + Hash256::kSize;
+    if (child.kind == ChildKind::kLeaf) {
       leaves = static_cast<std::uint16_t>(leaves | bit);
+      size += TreeKey::kSize;
+    }
   }
-  encoder.put_u16(present).put_u16(leaves);
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  std::uint8_t* cursor = out.data() + start;
+  *cursor++ = kNodeFormat;
+  cursor = put_big_endian(cursor, present, 2);
+  cursor = put_big_endian(cursor, leaves, 2);
   for (const ChildRef& child : node.children) {
     if (child.empty()) continue;
-    encoder.put_u64(child.version).put_fixed(child.hash);
-    if (child.kind == ChildKind::kLeaf) encoder.put_fixed(child.key);
+    cursor = put_big_endian(cursor, child.version, sizeof(Version));
+    cursor = put_hash(cursor, child.hash);
+    if (child.kind == ChildKind::kLeaf) cursor = put_hash(cursor, child.key);
   }
-  return std::move(encoder).take();
+  AETHEL_ASSERT(cursor == out.data() + out.size());
 }
 
 Result<InternalNode> decode_node(ByteView bytes) {

@@ -51,6 +51,8 @@ struct NodePath {
   std::uint8_t length = 0;
 
   NodePath child(std::uint8_t nibble) const noexcept;
+  // The path one nibble shorter (length above 0).
+  NodePath parent() const noexcept;
   friend bool operator==(const NodePath&, const NodePath&) = default;
 };
 
@@ -86,6 +88,9 @@ struct InternalNode {
   // replaces) for every range whose children did not change: a node with one
   // changed child costs 4 hashes instead of 15.
   void compute_hashes(const InternalNode* previous) const;
+  // As above, when the caller knows which children differ from `previous`'s:
+  // bit i of `changed` (child_bit(i)) is set exactly for those.
+  void compute_hashes(const InternalNode* previous, std::uint16_t changed) const;
 
   friend bool operator==(const InternalNode& a, const InternalNode& b) {
     return a.children == b.children;
@@ -93,7 +98,7 @@ struct InternalNode {
 
  private:
   SubtreeHash fill(std::size_t position, std::size_t begin, std::size_t end,
-                   const InternalNode* previous) const;
+                   const InternalNode* previous, std::uint16_t changed) const;
   // Takes the hashes at `position` and every position beneath it.
   void copy_hashes(const InternalNode& previous, std::size_t position) const;
 
@@ -103,10 +108,17 @@ struct InternalNode {
   mutable bool inner_ready_ = false;
 };
 
+// The bit of child `index` in a mask of changed children.
+constexpr std::uint16_t child_bit(std::size_t index) noexcept {
+  return static_cast<std::uint16_t>(1U << index);
+}
+
 void encode_child_ref(Encoder& encoder, const ChildRef& ref);
 Result<ChildRef> read_child_ref(Decoder& decoder);
 
 Bytes encode_node(const InternalNode& node);
+// Appends the encoding of `node` to `out` (the same bytes as encode_node).
+void append_node(Bytes& out, const InternalNode& node);
 // Refuses (kCorrupt) stored bytes that are not a well-formed node.
 Result<InternalNode> decode_node(ByteView bytes);
 

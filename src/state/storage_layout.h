@@ -27,6 +27,9 @@ inline constexpr char kHeadKey = 'H';
 
 std::string node_key(Version version, const NodePath& path);
 std::string value_key(Version version, const TreeKey& key);
+// The same keys, appended to `out`.
+void append_node_key(Bytes& out, Version version, const NodePath& path);
+void append_value_key(Bytes& out, Version version, const TreeKey& key);
 std::string meta_key(Version version);
 std::string stale_key(Version stale_since);
 // The first row key of `prefix` rows written at `version` or later.

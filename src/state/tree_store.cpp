@@ -87,10 +87,10 @@ Bytes encode_head(Version latest, Version oldest) {
 // The rows one version stopped referencing, as one value: u32 count, then
 // each row key as u8 length and bytes. One row per version keeps the index
 // from doubling the number of writes.
-Bytes encode_stale_rows(const std::vector<std::string>& rows) {
+Bytes encode_stale_rows(const std::vector<std::string_view>& rows) {
   Encoder encoder;
   encoder.put_u32(static_cast<std::uint32_t>(rows.size()));
-  for (const std::string& row : rows) {
+  for (const std::string_view row : rows) {
     AETHEL_ASSERT(row.size() <= 0xff);
     encoder.put_u8(static_cast<std::uint8_t>(row.size())).put_raw(as_byte_view(row));
   }
@@ -132,15 +132,23 @@ rocksdb::Options database_options() {
   return options;
 }
 
-// A row the new version writes: an encoded node, or a leaf value (borrowed
-// from the caller's update).
+// Where bytes lie in one of an applier's arenas.
+struct ArenaSpan {
+  std::uint32_t arena = 0;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+};
+
+// A row the new version writes: its key and an encoded node in an arena, or
+// its key and a leaf value (borrowed from the caller's update).
 struct PendingRow {
-  std::string key;
-  Bytes node;
+  ArenaSpan key;
+  ArenaSpan node;
   const Bytes* value = nullptr;
 };
 
-// One prepared change: its value hashed once, before the tree walk.
+// One prepared change: its value hashed once, before the tree walk (by the
+// thread that walks its half of the tree).
 struct PreparedUpdate {
   TreeKey key;
   const Bytes* value = nullptr;  // nullptr removes the key
@@ -153,17 +161,38 @@ struct PreparedUpdate {
 // are rewritten at the new version, untouched subtrees are shared with the
 // previous version, and every row the new version stops referencing is
 // entered in the stale index.
+//
+// Row keys and encoded nodes are appended to one arena per applier rather
+// than allocated one by one: a version of 10,000 changes writes about 20,000
+// nodes and 30,000 row keys.
 class TreeApplier {
  public:
-  TreeApplier(const TreeStore& store, Version version) : store_(store), version_(version) {}
+  // A node this version writes, and the cache entry of the node it replaces
+  // (when that was cached), so the entry is replaced in place.
+  struct WrittenNode {
+    NodePath path;
+    std::shared_ptr<const InternalNode> node;
+    TreeStore::CachedNode* slot = nullptr;
+  };
 
+  TreeApplier(const TreeStore& store, Version version, std::size_t expected_updates)
+      : store_(store), version_(version) {
+    constexpr std::size_t kArenaBytesPerUpdate = 1536;  // about one bottom node and its key
+    arenas_.emplace_back().reserve(expected_updates * kArenaBytesPerUpdate);
+    rows_.reserve(expected_updates * 3);
+    stale_.reserve(expected_updates * 3);
+    written_.reserve(expected_updates * 2);
+  }
+
+  // `parent` is the cache entry of the node above `path`, when it has one.
   Result<ChildRef> update(const ChildRef& current, const NodePath& path,
-                          std::span<const PreparedUpdate> updates) {
+                          std::span<const PreparedUpdate> updates,
+                          TreeStore::CachedNode* parent = nullptr) {
     if (updates.empty()) return current;
     switch (current.kind) {
       case ChildKind::kEmpty: return update_empty(path, updates);
       case ChildKind::kLeaf: return update_leaf(current, path, updates);
-      case ChildKind::kNode: return update_node(current, path, updates);
+      case ChildKind::kNode: return update_node(current, path, updates, parent);
     }
     AETHEL_UNREACHABLE("child kind out of range");
   }
@@ -172,69 +201,112 @@ class TreeApplier {
   // below 8, and the rest) worked on by two threads. Each half touches only
   // its own children, and the rows are sorted before they are written, so the
   // result is exactly that of update().
-  Result<ChildRef> update_root(const ChildRef& root, std::span<const PreparedUpdate> updates,
-                               unsigned threads) {
+  //
+  // `retired` holds the nodes the previous version replaced; the second
+  // thread frees them while the first builds.
+  Result<ChildRef> update_root(const ChildRef& root, std::span<PreparedUpdate> updates,
+                               unsigned threads,
+                               std::vector<std::shared_ptr<const InternalNode>> retired) {
     constexpr std::size_t kParallelMinimum = 1024;
     if (threads < 2 || root.kind == ChildKind::kLeaf || updates.size() < kParallelMinimum) {
+      retired.clear();
+      hash_values(updates);
       return update(root, NodePath{}, updates);
     }
     std::shared_ptr<const InternalNode> loaded;
-    InternalNode base;
+    TreeStore::CachedNode* slot = nullptr;
+    std::shared_ptr<InternalNode> base;
     if (root.kind == ChildKind::kNode) {
-      auto node = store_.load_node(root.version, NodePath{}, TreeStore::NodeSource::kLatestTree);
+      auto node =
+          store_.load_node(root.version, NodePath{}, TreeStore::NodeSource::kLatestTree, &slot);
       if (!node) return unexpected<Error>(std::move(node).error());
       loaded = std::move(*node);
-      base = *loaded;
+      base = std::make_shared<InternalNode>(*loaded);
+    } else {
+      base = std::make_shared<InternalNode>();
     }
     const auto middle = std::partition_point(
         updates.begin(), updates.end(),
         [](const PreparedUpdate& update) { return key_nibble(update.key, 0) < 8; });
     const auto split = static_cast<std::size_t>(middle - updates.begin());
-    TreeApplier lower(store_, version_);
-    Result<void> lower_result;
-    std::thread worker(
-        [&] { lower_result = lower.update_children(base, NodePath{}, updates.subspan(0, split)); });
-    Result<void> upper_result = update_children(base, NodePath{}, updates.subspan(split));
+    TreeApplier lower(store_, version_, split);
+    Result<std::uint16_t> lower_result;
+    // Each half also sorts its own rows; absorb() merges the two.
+    std::thread worker([&] {
+      retired.clear();
+      hash_values(updates.subspan(0, split));
+      lower_result = lower.update_children(*base, NodePath{}, updates.subspan(0, split), slot);
+      lower.order_rows();
+    });
+    hash_values(updates.subspan(split));
+    Result<std::uint16_t> upper_result =
+        update_children(*base, NodePath{}, updates.subspan(split), slot);
+    order_rows();
     worker.join();
     if (!lower_result) return unexpected<Error>(std::move(lower_result).error());
     if (!upper_result) return unexpected<Error>(std::move(upper_result).error());
     absorb(std::move(lower));
-    if (!loaded) return finish(std::nullopt, nullptr, NodePath{}, std::move(base));
-    return finish(root, loaded.get(), NodePath{}, std::move(base));
+    const auto changed = static_cast<std::uint16_t>(*lower_result | *upper_result);
+    if (!loaded)
+      return finish(std::nullopt, nullptr, nullptr, NodePath{}, std::move(base), changed);
+    return finish(root, loaded.get(), slot, NodePath{}, std::move(base), changed);
   }
 
   std::int64_t leaf_delta() const noexcept { return leaf_delta_; }
-  std::vector<std::pair<NodePath, std::shared_ptr<const InternalNode>>>& written() {
-    return written_;
-  }
+  std::vector<WrittenNode>& written() { return written_; }
   const std::vector<NodePath>& removed() const noexcept { return removed_; }
-  const std::vector<std::string>& stale() const noexcept { return stale_; }
   // Bytes the rows take in a write batch, so it can be allocated once.
   std::size_t row_bytes() const noexcept {
     std::size_t total = 0;
     constexpr std::size_t kRowOverhead = 16;  // type byte and two length prefixes
     for (const PendingRow& row : rows_) {
-      total += row.key.size() + (row.value != nullptr ? row.value->size() : row.node.size()) +
+      total += row.key.length + (row.value != nullptr ? row.value->size() : row.node.length) +
                kRowOverhead;
     }
     return total;
   }
 
-  // Adds the new rows to `batch` in key order: every row of a version sorts
-  // after the rows before it, so with RocksDB's insert hint each lands next
-  // to the previous one instead of being searched for in the memtable.
-  void write_rows(rocksdb::WriteBatch& batch) {
-    std::sort(rows_.begin(), rows_.end(),
-              [](const PendingRow& a, const PendingRow& b) { return a.key < b.key; });
-    // Stale rows are deleted in key order when pruned, for the same reason.
-    std::sort(stale_.begin(), stale_.end());
+  // Puts the new rows and the stale row keys in key order: every row of a
+  // version sorts after the rows before it, so with RocksDB's insert hint
+  // each lands next to the previous one instead of being searched for in the
+  // memtable, and stale rows are deleted in key order when pruned, for the
+  // same reason. Only what was added since the last call is sorted; it is
+  // then merged with the rest.
+  void order_rows() {
+    merge_in_order(rows_, sorted_rows_, KeyLess{this});
+    merge_in_order(stale_, sorted_stale_, KeyLess{this});
+  }
+
+  // The row keys this version stops referencing, in key order (after
+  // order_rows()). Valid while the applier lives.
+  std::vector<std::string_view> stale() const {
+    AETHEL_ASSERT(sorted_stale_ == stale_.size());
+    std::vector<std::string_view> keys;
+    keys.reserve(stale_.size());
+    for (const ArenaSpan& span : stale_) keys.push_back(text_of(span));
+    return keys;
+  }
+
+  // Adds the new rows to `batch`, in key order (after order_rows()).
+  void write_rows(rocksdb::WriteBatch& batch) const {
+    AETHEL_ASSERT(sorted_rows_ == rows_.size());
     for (const PendingRow& row : rows_) {
-      batch.Put(row.key,
-                slice_of(row.value != nullptr ? ByteView(*row.value) : ByteView(row.node)));
+      const std::string_view key = text_of(row.key);
+      const std::string_view value =
+          row.value != nullptr ? std::string_view(reinterpret_cast<const char*>(row.value->data()),
+                                                  row.value->size())
+                               : text_of(row.node);
+      batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
     }
   }
 
  private:
+  static void hash_values(std::span<PreparedUpdate> updates) {
+    for (PreparedUpdate& update : updates) {
+      if (update.value != nullptr) update.value_hash = value_hash(*update.value);
+    }
+  }
+
   Result<ChildRef> update_empty(const NodePath& path, std::span<const PreparedUpdate> updates) {
     const PreparedUpdate* only = nullptr;
     std::size_t live = 0;
@@ -248,7 +320,7 @@ class TreeApplier {
       ++leaf_delta_;
       return write_leaf(*only);
     }
-    return rebuild(std::nullopt, nullptr, path, InternalNode{}, updates);
+    return rebuild(std::nullopt, nullptr, nullptr, path, std::make_shared<InternalNode>(), updates);
   }
 
   Result<ChildRef> update_leaf(const ChildRef& current, const NodePath& path,
@@ -272,101 +344,204 @@ class TreeApplier {
       return kept;
     }
     if (kept.empty()) return update_empty(path, rest);
-    InternalNode base;
-    base.children[key_nibble(kept.key, path.length)] = kept;
-    return rebuild(std::nullopt, nullptr, path, base, rest);
+    auto base = std::make_shared<InternalNode>();
+    base->children[key_nibble(kept.key, path.length)] = kept;
+    return rebuild(std::nullopt, nullptr, nullptr, path, std::move(base), rest);
   }
 
   ChildRef replace_leaf(const ChildRef& current, const PreparedUpdate& update) {
     if (update.value == nullptr) {
-      mark_stale(layout::value_key(current.version, current.key));
+      mark_stale_value(current.version, current.key);
       --leaf_delta_;
       return ChildRef{};
     }
     if (leaf_hash(update.key, update.value_hash) == current.hash) return current;
-    mark_stale(layout::value_key(current.version, current.key));
+    mark_stale_value(current.version, current.key);
     return write_leaf(update);
   }
 
+  // Reads the node through its parent's cache entry when that links to it,
+  // and from the cache or disk otherwise (then linking it).
   Result<ChildRef> update_node(const ChildRef& current, const NodePath& path,
-                               std::span<const PreparedUpdate> updates) {
-    auto node = store_.load_node(current.version, path, TreeStore::NodeSource::kLatestTree);
-    if (!node) return unexpected<Error>(std::move(node).error());
-    return rebuild(current, node->get(), path, **node, updates);
-  }
-
-  // Applies `updates` beneath the node whose children start as `base`.
-  Result<ChildRef> rebuild(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
-                           const NodePath& path, InternalNode base,
-                           std::span<const PreparedUpdate> updates) {
-    if (auto updated = update_children(base, path, updates); !updated) {
-      return unexpected<Error>(std::move(updated).error());
+                               std::span<const PreparedUpdate> updates,
+                               TreeStore::CachedNode* parent) {
+    const std::uint8_t nibble = path.length == 0 ? 0 : key_nibble(path.prefix, path.length - 1U);
+    TreeStore::CachedNode* slot = parent != nullptr ? parent->children[nibble] : nullptr;
+    if (slot != nullptr && slot->version == current.version) {
+      // The entry keeps the node alive until commit() replaces it.
+      const InternalNode* node = slot->node.get();
+      return rebuild(current, node, slot, path, std::make_shared<InternalNode>(*node), updates);
     }
-    return finish(old_ref, old_node, path, std::move(base));
+    slot = nullptr;
+    auto node = store_.load_node(current.version, path, TreeStore::NodeSource::kLatestTree, &slot);
+    if (!node) return unexpected<Error>(std::move(node).error());
+    if (parent != nullptr && slot != nullptr) parent->children[nibble] = slot;
+    return rebuild(current, node->get(), slot, path, std::make_shared<InternalNode>(**node),
+                   updates);
   }
 
-  // Replaces each child of `node` that `updates` (sorted) reach.
-  Result<void> update_children(InternalNode& node, const NodePath& path,
-                               std::span<const PreparedUpdate> updates) {
+  // Applies `updates` beneath the node whose children start as `base`. The
+  // node is built where it will stay (the cache shares it), so its 1.8 KB are
+  // not copied again.
+  Result<ChildRef> rebuild(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
+                           TreeStore::CachedNode* slot, const NodePath& path,
+                           std::shared_ptr<InternalNode> base,
+                           std::span<const PreparedUpdate> updates) {
+    auto changed = update_children(*base, path, updates, slot);
+    if (!changed) return unexpected<Error>(std::move(changed).error());
+    return finish(old_ref, old_node, slot, path, std::move(base), *changed);
+  }
+
+  // Replaces each child of `node` that `updates` (sorted) reach, and returns
+  // the mask of the children that changed. `entry` is the cache entry of the
+  // node `node` replaces, if any.
+  Result<std::uint16_t> update_children(InternalNode& node, const NodePath& path,
+                                        std::span<const PreparedUpdate> updates,
+                                        TreeStore::CachedNode* entry) {
     AETHEL_ASSERT_MSG(path.length < kKeyNibbles, "distinct keys split before the last nibble");
+    std::uint16_t changed = 0;
     std::size_t begin = 0;
     while (begin < updates.size()) {
       const std::uint8_t nibble = key_nibble(updates[begin].key, path.length);
       std::size_t end = begin + 1;
       while (end < updates.size() && key_nibble(updates[end].key, path.length) == nibble) ++end;
-      auto child =
-          update(node.children[nibble], path.child(nibble), updates.subspan(begin, end - begin));
+      auto child = update(node.children[nibble], path.child(nibble),
+                          updates.subspan(begin, end - begin), entry);
       if (!child) return unexpected<Error>(std::move(child).error());
-      node.children[nibble] = *child;
+      if (*child != node.children[nibble]) {
+        node.children[nibble] = *child;
+        changed |= child_bit(nibble);
+      }
       begin = end;
     }
-    return {};
+    return changed;
   }
 
+  // Orders rows and stale row keys by their keys in the arenas.
+  struct KeyLess {
+    const TreeApplier* applier;
+    bool operator()(const PendingRow& a, const PendingRow& b) const {
+      return applier->text_of(a.key) < applier->text_of(b.key);
+    }
+    bool operator()(const ArenaSpan& a, const ArenaSpan& b) const {
+      return applier->text_of(a) < applier->text_of(b);
+    }
+  };
+
+  // Sorts `items` from index `sorted` on, then merges them with the sorted
+  // ones before.
+  template <class Item, class Less>
+  static void merge_in_order(std::vector<Item>& items, std::size_t& sorted, const Less& less) {
+    const auto middle = items.begin() + static_cast<std::ptrdiff_t>(sorted);
+    std::sort(middle, items.end(), less);
+    std::inplace_merge(items.begin(), middle, items.end(), less);
+    sorted = items.size();
+  }
+
+  // Takes the rows, stale keys and nodes of the applier that built the other
+  // half of the root. Both sorted their own (order_rows()), so a merge keeps
+  // all of them in order.
   void absorb(TreeApplier&& other) {
+    AETHEL_ASSERT(sorted_rows_ == rows_.size() && sorted_stale_ == stale_.size());
+    AETHEL_ASSERT(other.sorted_rows_ == other.rows_.size() &&
+                  other.sorted_stale_ == other.stale_.size());
     leaf_delta_ += other.leaf_delta_;
-    std::move(other.rows_.begin(), other.rows_.end(), std::back_inserter(rows_));
-    std::move(other.stale_.begin(), other.stale_.end(), std::back_inserter(stale_));
+    const auto arena_shift = static_cast<std::uint32_t>(arenas_.size());
+    std::move(other.arenas_.begin(), other.arenas_.end(), std::back_inserter(arenas_));
+    for (PendingRow row : other.rows_) {
+      row.key.arena += arena_shift;
+      row.node.arena += arena_shift;
+      rows_.push_back(row);
+    }
+    for (ArenaSpan span : other.stale_) {
+      span.arena += arena_shift;
+      stale_.push_back(span);
+    }
+    const auto row_middle = rows_.begin() + static_cast<std::ptrdiff_t>(sorted_rows_);
+    std::inplace_merge(rows_.begin(), row_middle, rows_.end(), KeyLess{this});
+    sorted_rows_ = rows_.size();
+    const auto stale_middle = stale_.begin() + static_cast<std::ptrdiff_t>(sorted_stale_);
+    std::inplace_merge(stale_.begin(), stale_middle, stale_.end(), KeyLess{this});
+    sorted_stale_ = stale_.size();
     std::move(other.written_.begin(), other.written_.end(), std::back_inserter(written_));
     std::move(other.removed_.begin(), other.removed_.end(), std::back_inserter(removed_));
   }
 
+  // `node` is `old_node` (when there is one) with the children in `changed`
+  // replaced.
   ChildRef finish(const std::optional<ChildRef>& old_ref, const InternalNode* old_node,
-                  const NodePath& path, InternalNode node) {
-    if (old_node != nullptr && node == *old_node) return *old_ref;
-    if (old_ref) {
-      mark_stale(layout::node_key(old_ref->version, path));
-      removed_.push_back(path);
-    }
+                  TreeStore::CachedNode* slot, const NodePath& path,
+                  std::shared_ptr<InternalNode> built, std::uint16_t changed) {
+    const InternalNode& node = *built;
+    if (old_node != nullptr && changed == 0) return *old_ref;
+    if (old_ref) mark_stale_node(old_ref->version, path);
     const std::size_t count = node.child_count();
-    if (count == 0) return ChildRef{};
+    const ChildRef* only = nullptr;
     if (count == 1) {
-      const auto only = std::find_if(node.children.begin(), node.children.end(),
-                                     [](const ChildRef& child) { return !child.empty(); });
-      // A lone leaf rises to the shortest prefix that distinguishes it.
-      if (only->kind == ChildKind::kLeaf) return *only;
+      only = &*std::find_if(node.children.begin(), node.children.end(),
+                            [](const ChildRef& child) { return !child.empty(); });
     }
-    node.compute_hashes(old_node);
+    // A lone leaf rises to the shortest prefix that distinguishes it.
+    if (count == 0 || (only != nullptr && only->kind == ChildKind::kLeaf)) {
+      if (old_ref) removed_.push_back(path);
+      return count == 0 ? ChildRef{} : *only;
+    }
+    node.compute_hashes(old_node, changed);
     const ChildRef ref{ChildKind::kNode, version_, node.hash(), TreeKey()};
-    rows_.push_back(PendingRow{layout::node_key(version_, path), encode_node(node), nullptr});
-    written_.emplace_back(path, std::make_shared<const InternalNode>(std::move(node)));
+    PendingRow row;
+    row.key = append_to_arena([&](Bytes& out) { layout::append_node_key(out, version_, path); });
+    row.node = append_to_arena([&](Bytes& out) { append_node(out, node); });
+    rows_.push_back(row);
+    written_.push_back(WrittenNode{path, std::move(built), slot});
     return ref;
   }
 
   ChildRef write_leaf(const PreparedUpdate& update) {
-    rows_.push_back(PendingRow{layout::value_key(version_, update.key), Bytes(), update.value});
+    PendingRow row;
+    row.key =
+        append_to_arena([&](Bytes& out) { layout::append_value_key(out, version_, update.key); });
+    row.value = update.value;
+    rows_.push_back(row);
     return leaf_ref(version_, update.key, update.value_hash);
   }
 
-  void mark_stale(std::string row_key) { stale_.push_back(std::move(row_key)); }
+  void mark_stale_node(Version version, const NodePath& path) {
+    stale_.push_back(
+        append_to_arena([&](Bytes& out) { layout::append_node_key(out, version, path); }));
+  }
+  void mark_stale_value(Version version, const TreeKey& key) {
+    stale_.push_back(
+        append_to_arena([&](Bytes& out) { layout::append_value_key(out, version, key); }));
+  }
+
+  // Runs `write`, which appends to this applier's own arena, and returns
+  // where its bytes went.
+  template <class Write>
+  ArenaSpan append_to_arena(const Write& write) {
+    Bytes& arena = arenas_.front();
+    const std::size_t begin = arena.size();
+    write(arena);
+    AETHEL_ASSERT(arena.size() <= 0xffffffffU);
+    return ArenaSpan{0, static_cast<std::uint32_t>(begin),
+                     static_cast<std::uint32_t>(arena.size() - begin)};
+  }
+
+  std::string_view text_of(const ArenaSpan& span) const {
+    const Bytes& arena = arenas_[span.arena];
+    return std::string_view(reinterpret_cast<const char*>(arena.data()) + span.offset, span.length);
+  }
 
   const TreeStore& store_;
   Version version_;
+  // arenas_[0] is this applier's own; absorb() adds those of others.
+  std::vector<Bytes> arenas_;
   std::vector<PendingRow> rows_;
+  std::size_t sorted_rows_ = 0;  // rows_ before this index are in key order
   std::int64_t leaf_delta_ = 0;
-  std::vector<std::pair<NodePath, std::shared_ptr<const InternalNode>>> written_;
+  std::vector<WrittenNode> written_;
   std::vector<NodePath> removed_;
-  std::vector<std::string> stale_;
+  std::vector<ArenaSpan> stale_;
+  std::size_t sorted_stale_ = 0;  // stale_ before this index is in key order
 };
 
 Result<std::unique_ptr<TreeStore>> TreeStore::open(const std::filesystem::path& directory,
@@ -437,11 +612,15 @@ Result<VersionInfo> TreeStore::read_meta(Version version) const {
 
 Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version,
                                                                  const NodePath& path,
-                                                                 NodeSource source) const {
+                                                                 NodeSource source,
+                                                                 CachedNode** slot) const {
   if (source != NodeSource::kDiskOnly) {
     const std::lock_guard<std::mutex> lock(cache_mutex_);
     const auto cached = cache_.find(path);
-    if (cached != cache_.end() && cached->second.version == version) return cached->second.node;
+    if (cached != cache_.end() && cached->second.version == version) {
+      if (slot != nullptr) *slot = &cached->second;
+      return cached->second.node;
+    }
   }
   rocksdb::PinnableSlice bytes;
   const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
@@ -472,7 +651,10 @@ Result<std::shared_ptr<const InternalNode>> TreeStore::load_node(Version version
   if (source == NodeSource::kLatestTree) {
     const std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_.size() < config_.node_cache_limit || cache_.contains(path)) {
-      cache_[path] = CachedNode{version, shared};
+      CachedNode& entry = cache_[path];  // keeps its links to child entries
+      entry.version = version;
+      entry.node = shared;
+      if (slot != nullptr) *slot = &entry;
     }
   }
   return shared;
@@ -533,20 +715,24 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
                   fmt::format("value of key {} has {} bytes; the limit is {}", update.key.hex(),
                               update.value->size(), kMaxValueBytes));
     }
-    prepared.push_back(PreparedUpdate{update.key, update.value ? &*update.value : nullptr,
-                                      update.value ? value_hash(*update.value) : Hash256()});
+    prepared.push_back(
+        PreparedUpdate{update.key, update.value ? &*update.value : nullptr, Hash256()});
   }
 
-  TreeApplier applier(*this, version);
-  auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads);
+  TreeApplier applier(*this, version, prepared.size());
+  auto root = applier.update_root(latest_.root_ref, prepared, config_.apply_threads,
+                                  std::move(retired_nodes_));
+  retired_nodes_.clear();
   if (!root) return unexpected<Error>(std::move(root).error());
   if (expected_root != nullptr && root->hash != *expected_root) {
     return fail(ErrorCode::kCorrupt,
                 fmt::format("the leaves of version {} build root {}, not the expected {}", version,
                             root->hash.hex(), expected_root->hex()));
   }
+  applier.order_rows();
+  const std::vector<std::string_view> stale_rows = applier.stale();
   constexpr std::size_t kBatchSlack = 4096;  // metadata, head, stale list header
-  rocksdb::WriteBatch batch(applier.row_bytes() + applier.stale().size() * 64 + kBatchSlack);
+  rocksdb::WriteBatch batch(applier.row_bytes() + stale_rows.size() * 64 + kBatchSlack);
   applier.write_rows(batch);
 
   VersionInfo info;
@@ -565,9 +751,11 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   if (new_oldest == version) {
     // No version before this one stays, so the rows it replaces go now:
     // an index entry for them would sit past every later prune's range.
-    for (const std::string& row : applier.stale()) batch.Delete(row);
-  } else if (!applier.stale().empty()) {
-    const Bytes stale = encode_stale_rows(applier.stale());
+    for (const std::string_view row : stale_rows) {
+      batch.Delete(rocksdb::Slice(row.data(), row.size()));
+    }
+  } else if (!stale_rows.empty()) {
+    const Bytes stale = encode_stale_rows(stale_rows);
     batch.Put(layout::stale_key(version), slice_of(stale));
   }
   if (new_oldest > oldest_) {
@@ -583,15 +771,37 @@ Result<VersionInfo> TreeStore::commit(Version version, std::vector<LeafUpdate> u
   const rocksdb::Status status = db_->Write(write_options, &batch);
   if (!status.ok()) return io_error(fmt::format("writing version {}", version), status);
 
-  for (const NodePath& path : applier.removed()) cache_.erase(path);
-  for (auto& [path, node] : applier.written()) {
-    if (cache_.size() < config_.node_cache_limit || cache_.contains(path)) {
-      cache_[path] = CachedNode{version, std::move(node)};
-    }
-  }
+  update_cache(version, applier);
   latest_ = std::move(info);
   oldest_ = new_oldest;
   return latest_;
+}
+
+void TreeStore::update_cache(Version version, TreeApplier& applier) {
+  // Paths whose node collapsed into a leaf or emptied; a path is either
+  // removed or rewritten by one version, never both.
+  // Their parents are rewritten by the same version; their links go too.
+  for (const NodePath& path : applier.removed()) {
+    cache_.erase(path);
+    if (path.length == 0) continue;
+    const auto parent = cache_.find(path.parent());
+    if (parent != cache_.end()) {
+      parent->second.children[key_nibble(path.prefix, path.length - 1U)] = nullptr;
+    }
+  }
+  for (TreeApplier::WrittenNode& written : applier.written()) {
+    CachedNode* entry = written.slot;  // found when the replaced node was read
+    if (entry == nullptr &&
+        (cache_.size() < config_.node_cache_limit || cache_.contains(written.path))) {
+      entry = &cache_[written.path];
+    }
+    if (entry == nullptr) continue;
+    entry->version = version;
+    // The replaced node is freed during the next version's build, on the
+    // thread that is not on the critical path.
+    if (entry->node) retired_nodes_.push_back(std::move(entry->node));
+    entry->node = std::move(written.node);
+  }
 }
 
 Result<void> TreeStore::append_prune(rocksdb::WriteBatch& batch, Version new_oldest) const {

@@ -12,6 +12,7 @@
 // versions are read from RocksDB.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -34,6 +35,8 @@ class WriteBatch;
 }  // namespace rocksdb
 
 namespace aethel::state {
+
+class TreeApplier;
 
 inline constexpr std::size_t kMaxValueBytes = 64 * 1024;
 inline constexpr std::size_t kMaxExtraBytes = 64 * 1024;
@@ -129,9 +132,15 @@ class TreeStore {
   Result<void> audit(Version version) const;
 
  private:
+  // A node of the latest tree, by path. `children` links to the entries of
+  // the paths one nibble below, where known, so a version's walk down the
+  // tree follows links instead of hashing paths; a link names a path, not a
+  // version, so it stays right while the entry it points to is replaced in
+  // place, and is cleared when that entry is erased.
   struct CachedNode {
     Version version = 0;
     std::shared_ptr<const InternalNode> node;
+    std::array<CachedNode*, 16> children{};
   };
   friend class TreeApplier;
 
@@ -140,13 +149,19 @@ class TreeStore {
   // Whether a node read belongs to the latest tree (and may be cached), to an
   // older one, or must come from disk whatever the cache holds (audits).
   enum class NodeSource : std::uint8_t { kLatestTree, kOlderTree, kDiskOnly };
+  // A node of the latest tree that is (or becomes) cached gives its cache
+  // entry in `slot`. Entries stay where they are until commit() erases them
+  // (std::unordered_map keeps references to its elements stable), so the
+  // version being built can replace them in place.
   Result<std::shared_ptr<const InternalNode>> load_node(Version version, const NodePath& path,
-                                                        NodeSource source) const;
+                                                        NodeSource source,
+                                                        CachedNode** slot = nullptr) const;
   Result<VersionInfo> read_meta(Version version) const;
   NodeSource source_for(Version version) const noexcept;
   Result<Bytes> load_value(Version version, const TreeKey& key) const;
   Result<VersionInfo> commit(Version version, std::vector<LeafUpdate> updates, ByteView extra,
                              Version new_oldest, const Hash256* expected_root);
+  void update_cache(Version version, TreeApplier& applier);
   Result<void> append_prune(rocksdb::WriteBatch& batch, Version new_oldest) const;
   Result<void> check_version(Version version) const;
   Result<void> audit_subtree(const ChildRef& ref, const NodePath& path,
@@ -163,6 +178,8 @@ class TreeStore {
   // Guards cache_ while the two halves of a version are built in parallel.
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<NodePath, CachedNode, NodePathHasher> cache_;
+  // Nodes the latest version replaced in the cache, freed by the next apply.
+  std::vector<std::shared_ptr<const InternalNode>> retired_nodes_;
 };
 
 }  // namespace aethel::state

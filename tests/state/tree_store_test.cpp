@@ -504,5 +504,46 @@ TEST(TreeStore, TwoThreadsBuildTheSameVersionsAsOne) {
   expect_proofs_verify(*parallel, parallel->latest_version(), reference, 50);
 }
 
+// The node cache is an accelerator only: a store whose cache holds a few
+// nodes, and one reopened (cold) before every version, build the same roots
+// as one whose cache holds everything, through removals that collapse nodes.
+TEST(TreeStore, CacheLimitAndReopeningDoNotChangeVersions) {
+  TempDir full_dir;
+  TempDir small_dir;
+  TempDir reopened_dir;
+  TreeConfig small_config = fast_config();
+  small_config.node_cache_limit = 16;
+  auto full = open_store(full_dir);
+  auto small = open_store(small_dir, small_config);
+  std::unique_ptr<TreeStore> reopened = open_store(reopened_dir);
+  std::map<TreeKey, Bytes> full_reference;
+  std::map<TreeKey, Bytes> small_reference;
+  std::map<TreeKey, Bytes> reopened_reference;
+  std::mt19937_64 random(11);
+  for (std::uint64_t round = 0; round < 5; ++round) {
+    std::map<TreeKey, std::optional<Bytes>> changes;
+    // About 1,600 distinct keys: enough for the two-thread build.
+    for (int i = 0; i < 2000; ++i) {
+      const std::uint64_t n = random() % 4000;
+      changes[test_key(n)] =
+          random() % 3 == 0 ? std::nullopt : std::optional<Bytes>(test_value(n, round));
+    }
+    std::vector<LeafUpdate> updates;
+    for (auto& [key, value] : changes) updates.push_back({key, value});
+    apply_both(*full, full_reference, updates);
+    apply_both(*small, small_reference, updates);
+    reopened.reset();
+    reopened = open_store(reopened_dir);
+    ASSERT_NE(reopened, nullptr);
+    apply_both(*reopened, reopened_reference, updates);
+    EXPECT_EQ(small->latest().root(), full->latest().root());
+    EXPECT_EQ(reopened->latest().root(), full->latest().root());
+  }
+  EXPECT_TRUE(small->audit(small->latest_version()).has_value());
+  EXPECT_TRUE(reopened->audit(reopened->latest_version()).has_value());
+  expect_proofs_verify(*small, small->latest_version(), small_reference, 50);
+  expect_proofs_verify(*reopened, reopened->latest_version(), reopened_reference, 50);
+}
+
 }  // namespace
 }  // namespace aethel::state
