@@ -93,7 +93,7 @@ Result<std::vector<RewardShare>> split_block_reward(TokenAmount total,
 
 // What cryptographic evidence can prove, and the share of stake it costs.
 enum class Offence : std::uint8_t {
-  kEquivocation = 0,      // two conflicting signed votes (double signing): 20%
+  kEquivocation = 0,      // two conflicting signed votes (signing twice): 20%
   kFalseVerdictVote = 1,  // a signed vote for a block with a false verdict: 5%
 };
 

@@ -1,7 +1,7 @@
 // Evidence (part of step c): decode, verify against the validator set,
 // check the accused claim against the verifier's outcome for the false-
-// verdict kinds, then slash once and record the evidence id so a second copy
-// is refused.
+// verdict kinds, then slash once and record the offence id (offence_id) so
+// any later evidence of the same act is refused.
 //
 // Penalties: equivocation and conflicting PRE-PREPAREs prove signing twice
 // (Offence::kEquivocation, 20%); a false claim and a vote for one prove a
@@ -10,8 +10,12 @@
 // stake first, then from the unbonding amount.
 #include <algorithm>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include "consensus/evidence.h"
+#include "core/assert.h"
+#include "core/encoding.h"
 #include "core/try.h"
 #include "crypto/sha256.h"
 #include "ledger/execution_steps.h"
@@ -71,19 +75,47 @@ TokenAmount slash(state::ValidatorRecord& validator, Offence offence) {
   return amount;
 }
 
+// The height at which evidence of signing twice shows two signatures.
+Height twice_signed_height(const consensus::Evidence& evidence) {
+  if (const auto* votes = std::get_if<consensus::EquivocationEvidence>(&evidence)) {
+    return votes->first.height;
+  }
+  const auto* proposals = std::get_if<consensus::ConflictingPrePrepareEvidence>(&evidence);
+  AETHEL_ASSERT_MSG(proposals != nullptr, "a kind of evidence of signing twice");
+  return proposals->first.block->height;
+}
+
 }  // namespace
+
+Hash256 offence_id(const consensus::Evidence& evidence, const crypto::PublicKey& offender) {
+  crypto::Sha256Hasher hasher;
+  hasher.update(std::string_view("aethel-offence"));
+  hasher.update(offender.view());
+  Encoder encoder;
+  if (const auto accused = consensus::accused_claim(evidence)) {
+    encoder.put_u8(static_cast<std::uint8_t>(Offence::kFalseVerdictVote));
+    hasher.update(encoder.bytes());
+    hasher.update(consensus::block_digest(*accused->block).view());
+  } else {
+    encoder.put_u8(static_cast<std::uint8_t>(Offence::kEquivocation));
+    encoder.put_u64(twice_signed_height(evidence).value());
+    hasher.update(encoder.bytes());
+  }
+  return hasher.finish();
+}
 
 Result<void> apply_evidence(BlockRun& run, std::size_t index, const SubmitEvidence& submission) {
   auto decoded = consensus::decode_evidence(submission.evidence);
   if (!decoded) return refuse("evidence does not decode: " + decoded.error().message);
-  const Hash256 id = crypto::sha256(consensus::encode_evidence(*decoded));
-  bool seen = false;
-  AETHEL_TRY_ASSIGN(seen, run.working.contains(state::evidence_key(id)));
-  if (seen) return refuse("evidence " + id.hex() + " was already acted on");
   Offence offence = Offence::kEquivocation;
   AETHEL_TRY_ASSIGN(offence, check_evidence(run, *decoded, submission));
-
+  // check_evidence verified the offender is in the set.
   const crypto::PublicKey& key = run.validators.at(consensus::offender(*decoded)).public_key;
+  const Hash256 id = offence_id(*decoded, key);
+  bool seen = false;
+  AETHEL_TRY_ASSIGN(seen, run.working.contains(state::evidence_key(id)));
+  if (seen) return refuse("offence " + id.hex() + " was already acted on");
+
   std::optional<state::ValidatorRecord> validator;
   AETHEL_TRY_ASSIGN(validator, run.working.validator(key));
   if (!validator) return fail(ErrorCode::kCorrupt, "offender " + key.hex() + " has no record");

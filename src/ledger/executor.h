@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "consensus/block.h"
+#include "consensus/evidence.h"
 #include "consensus/signature_checker.h"
 #include "consensus/validator_set.h"
 #include "core/bytes.h"
@@ -60,6 +61,14 @@ struct SlashingApplied {
   Offence offence = Offence::kEquivocation;
   TokenAmount slashed;
 };
+
+// The act a piece of evidence proves, whatever evidence encodes it:
+// signing twice at one height (two votes of either phase, in any views, or
+// two PRE-PREPAREs), or a false verdict for one block (the leader's claim or
+// anyone's vote for it, whichever false claim it names). Evidence records
+// are keyed by this id, so one act slashes once however many pieces of
+// evidence show it.
+Hash256 offence_id(const consensus::Evidence& evidence, const crypto::PublicKey& offender);
 
 // A checked block and the transition it makes, with figures for logs and
 // metrics.

@@ -1,6 +1,7 @@
 #include "sim/ledger_world.h"
 
 #include "ledger/block_payload.h"
+#include "ledger/executor.h"
 #include "ledger/proof_check.h"
 
 namespace aethel::sim {
@@ -21,30 +22,6 @@ ledger::ChainParams run_params(const Hash256& chain_id) {
   params.max_block_bytes = 4 * 1024 * 1024;
   AETHEL_ASSERT_MSG(params.validate().has_value(), "the simulated chain's parameters validate");
   return params;
-}
-
-// Where an offence happened, so that two reports of one act (two pairs of
-// conflicting votes, say) are submitted once.
-std::tuple<std::uint64_t, std::size_t, std::uint64_t, std::uint64_t> offence_key(
-    const consensus::Evidence& evidence) {
-  const std::uint64_t offender = consensus::offender(evidence).value();
-  return std::visit(
-      [&](const auto& kind)
-          -> std::tuple<std::uint64_t, std::size_t, std::uint64_t, std::uint64_t> {
-        using Kind = std::decay_t<decltype(kind)>;
-        if constexpr (std::is_same_v<Kind, consensus::EquivocationEvidence>) {
-          return {offender, evidence.index(), kind.first.view.value(), kind.first.height.value()};
-        } else if constexpr (std::is_same_v<Kind, consensus::FalseClaimEvidence>) {
-          return {offender, evidence.index(), kind.pre_prepare.view.value(),
-                  kind.pre_prepare.block->height.value()};
-        } else if constexpr (std::is_same_v<Kind, consensus::ConflictingPrePrepareEvidence>) {
-          return {offender, evidence.index(), kind.first.view.value(),
-                  kind.first.block->height.value()};
-        } else {
-          return {offender, evidence.index(), kind.vote.view.value(), kind.vote.height.value()};
-        }
-      },
-      evidence);
 }
 
 }  // namespace
@@ -88,7 +65,10 @@ LedgerWorld::LedgerWorld(const SimOptions& options, const Hash256& chain_id,
 
 std::optional<Bytes> LedgerWorld::evidence_transaction(std::uint32_t reporter,
                                                        const consensus::Evidence& evidence) {
-  if (!offences_.insert(offence_key(evidence)).second) return std::nullopt;
+  // One act is slashed once on chain (ledger::offence_id); a second piece of
+  // evidence of it would be refused by execution, so it is not submitted.
+  const crypto::PublicKey& offender = validators_->at(consensus::offender(evidence)).public_key;
+  if (!offences_.insert(ledger::offence_id(evidence, offender)).second) return std::nullopt;
   ledger::SubmitEvidence submit{consensus::encode_evidence(evidence), std::nullopt};
   if (const auto accused = consensus::accused_claim(evidence)) {
     const auto& claim = accused->block->claims.at(accused->claim_index);

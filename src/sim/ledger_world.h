@@ -25,7 +25,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "consensus/evidence.h"
@@ -97,7 +96,7 @@ class LedgerWorld {
   LedgerTruth truth_;
 
   // (offender, evidence kind, view, height): one submission per offence.
-  std::set<std::tuple<std::uint64_t, std::size_t, std::uint64_t, std::uint64_t>> offences_;
+  std::set<Hash256> offences_;          // ledger::offence_id of every act submitted
   std::vector<Nonce> evidence_nonces_;  // by reporting validator
   std::uint64_t evidence_submitted_ = 0;
 

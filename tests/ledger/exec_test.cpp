@@ -327,6 +327,53 @@ TEST(BlockExecution, AVoteForAFalseVerdictSlashesFivePercentAndCountsAsInaccurat
   EXPECT_FALSE(*chain.state().read(state::proof_entry_key(proof_id(c.program))));
 }
 
+TEST(BlockExecution, OneActSlashesOnceWhateverEvidenceShowsIt) {
+  TestChain chain;
+  // A false verdict: the COMMIT first, then a PREPARE of the same voter for
+  // the same block, which is other evidence of the same act.
+  const FalseVoteCase c = false_vote_by(chain, 1);
+  const VerifiedProofs proofs{{proof_id(c.program), outcome(c.program, Verdict::kRefuted, 9)}};
+  ASSERT_TRUE(chain.commit(
+      chain.payload({chain.transaction(chain.user(0), SubmitEvidence{c.evidence, c.program})}),
+      proofs));
+  const consensus::Vote prepare = consensus::sign_vote(
+      chain.params().chain_id, chain.validator(1).secret_key, consensus::VotePhase::kPrepare,
+      View(2), c.accused_block.height, consensus::block_digest(c.accused_block), ValidatorIndex(1));
+  const Bytes prepare_evidence =
+      consensus::encode_evidence(consensus::FalseVerdictVoteEvidence{prepare, c.accused_block, 1});
+  ASSERT_NE(prepare_evidence, c.evidence);
+  const Hash256 root = chain.root();
+  auto again = chain.commit(chain.payload({chain.transaction(
+                                chain.user(1), SubmitEvidence{prepare_evidence, c.program})}),
+                            proofs);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("already acted on"), std::string::npos)
+      << again.error().message;
+  EXPECT_EQ(chain.root(), root);
+
+  // Signing twice: a second pair of conflicting votes at the same height.
+  ASSERT_TRUE(chain.commit(chain.payload({chain.transaction(
+      chain.user(1), SubmitEvidence{equivocation_by(chain, 2, 7), std::nullopt})})));
+  const auto commit_vote = [&](std::string_view digest) {
+    return consensus::sign_vote(chain.params().chain_id, chain.validator(2).secret_key,
+                                consensus::VotePhase::kCommit, View(3), Height(7),
+                                crypto::sha256(digest), ValidatorIndex(2));
+  };
+  const Bytes second_pair = consensus::encode_evidence(
+      consensus::make_equivocation_evidence(commit_vote("block c"), commit_vote("block d")));
+  auto twice = chain.commit(
+      chain.payload({chain.transaction(chain.user(0), SubmitEvidence{second_pair, std::nullopt})}));
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("already acted on"), std::string::npos)
+      << twice.error().message;
+  EXPECT_EQ(chain.validator_record(chain.validator(2).public_key).stake, Stake(8'000));
+  // Signing twice at another height is another act.
+  auto other = chain.commit(chain.payload({chain.transaction(
+      chain.user(0), SubmitEvidence{equivocation_by(chain, 2, 8), std::nullopt})}));
+  ASSERT_TRUE(other) << other.error().to_string();
+  EXPECT_EQ(chain.validator_record(chain.validator(2).public_key).stake, Stake(6'400));
+}
+
 TEST(BlockExecution, AFalseClaimByTheLeaderSlashesFivePercent) {
   TestChain chain;
   FalseVoteCase c = false_vote_by(chain, 1);
@@ -480,7 +527,7 @@ std::vector<RefusalCase> refusal_cases() {
          return c.commit(c.payload({c.transaction(c.user(0), SubmitEvidence{v.evidence, other})}),
                          proofs);
        }},
-      {"the same evidence twice in one block", "transaction 1 (evidence): evidence",
+      {"the same evidence twice in one block", "transaction 1 (evidence): offence",
        [](TestChain& c) {
          const Bytes evidence = equivocation_by(c, 2, 3);
          return c.commit(c.payload({c.transaction(c.user(0), SubmitEvidence{evidence, {}}),
