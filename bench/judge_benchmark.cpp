@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "fmt/format.h"
 #include "judge/checker.h"
 #include "judge/judge.h"
@@ -19,29 +20,6 @@
 
 namespace aethel::bench {
 namespace {
-
-// A transfer between two balances, varied per index so that no two programs
-// are the same text.
-std::string transfer_program(std::size_t index) {
-  return fmt::format(
-      "intent transfer_{0}(sender: Balance, receiver: Balance, amount: Amount) {{\n"
-      "    guard {{\n"
-      "        amount > {1};\n"
-      "        sender >= amount + {2};\n"
-      "        receiver <= 9223372036854775807 - amount;\n"
-      "    }}\n"
-      "    solve {{ priority: security; }}\n"
-      "    verify {{\n"
-      "        sender == old_sender - amount;\n"
-      "        receiver == old_receiver + amount;\n"
-      "    }}\n"
-      "}}\n",
-      index, index % 100, index % 7);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Raw Z3: a fresh context per program and a fresh solver for the same logic
 // per query, each query parsed from SMT-LIB and solved; no judge in the way

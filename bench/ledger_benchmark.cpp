@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
 #include "fmt/format.h"
@@ -31,64 +32,8 @@
 namespace aethel::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr std::size_t kValidators = 4;
 constexpr std::uint64_t kSenderBalance = 1'000'000'000;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double per_second(std::size_t count, double seconds) {
-  return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
-}
-
-// A benchmark that cannot set itself up has nothing to report; it stops.
-template <class T>
-T require(Result<T> result, const char* what) {
-  if (!result) throw std::runtime_error(fmt::format("{}: {}", what, result.error().to_string()));
-  return std::move(*result);
-}
-
-class TemporaryFolder {
- public:
-  TemporaryFolder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-bench-ledger-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TemporaryFolder(const TemporaryFolder&) = delete;
-  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// The judge benchmark's transfer between two balances, varied per index so
-// that no two programs are the same text.
-std::string transfer_program(std::size_t index) {
-  return fmt::format(
-      "intent transfer_{0}(sender: Balance, receiver: Balance, amount: Amount) {{\n"
-      "    guard {{\n"
-      "        amount > {1};\n"
-      "        sender >= amount + {2};\n"
-      "        receiver <= 9223372036854775807 - amount;\n"
-      "    }}\n"
-      "    solve {{ priority: security; }}\n"
-      "    verify {{\n"
-      "        sender == old_sender - amount;\n"
-      "        receiver == old_receiver + amount;\n"
-      "    }}\n"
-      "}}\n",
-      index, index % 100, index % 7);
-}
 
 crypto::KeyPair bench_key(const std::string& role, std::size_t index) {
   const Hash256 seed = crypto::sha256(fmt::format("bench-ledger-{}-{}", role, index));
@@ -265,7 +210,7 @@ struct MempoolFill {
 // Fills a mempool through admission: the first batch one transaction at a
 // time (each judged alone), the rest in batches judged across the workers.
 MempoolFill fill_mempool(const Chain& chain, const LedgerBenchmarkConfig& config) {
-  TemporaryFolder folder;
+  TemporaryFolder folder("aethel-bench-ledger");
   auto state = open_state(chain, folder.path());
   ledger::ProofVerifier verifier(chain.params.judge_limits, config.workers,
                                  2 * config.mempool_proofs);
@@ -358,14 +303,14 @@ std::string measure(const LedgerBenchmarkConfig& config) {
   const double single_baseline_s = seconds_since(start);
 
   // Cold: nothing cached, every program judged while the block is verified.
-  TemporaryFolder cold_folder;
+  TemporaryFolder cold_folder("aethel-bench-ledger");
   auto cold_state = open_state(chain, cold_folder.path());
   ledger::ProofVerifier cold_verifier(limits, config.workers, 2 * config.block_proofs);
   const VerifiedBlock cold = verify_block(chain, proofs_encoded, cold_verifier);
   const Execution cold_execution = execute_block(chain, *cold_state, cold);
 
   // Warm: the block's transactions went through admission first.
-  TemporaryFolder warm_folder;
+  TemporaryFolder warm_folder("aethel-bench-ledger");
   auto warm_state = open_state(chain, warm_folder.path());
   ledger::ProofVerifier warm_verifier(limits, config.workers, 2 * config.block_proofs);
   ledger::Mempool warm_mempool{ledger::MempoolLimits{}};
@@ -385,7 +330,7 @@ std::string measure(const LedgerBenchmarkConfig& config) {
   const Execution warm_execution = execute_block(chain, *warm_state, warm);
 
   // Plain transfers: nothing to judge; execution checks every signature.
-  TemporaryFolder transfer_folder;
+  TemporaryFolder transfer_folder("aethel-bench-ledger");
   auto transfer_state = open_state(chain, transfer_folder.path());
   ledger::ProofVerifier transfer_verifier(limits, config.workers, 0);
   const VerifiedBlock transfers = verify_block(chain, transfers_encoded, transfer_verifier);

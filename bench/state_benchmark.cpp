@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "crypto/sha256.h"
 #include "fmt/format.h"
 #include "state/proof.h"
@@ -28,46 +29,9 @@
 namespace aethel::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Threads for snapshot export and chunk verification: the 2 cores the
 // targets are stated for.
 constexpr unsigned kThreads = 2;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double per_second(std::size_t count, double seconds) {
-  return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
-}
-
-// A benchmark that cannot set itself up has nothing to report; it stops.
-template <class T>
-T require(Result<T> result, const char* what) {
-  if (!result) throw std::runtime_error(fmt::format("{}: {}", what, result.error().to_string()));
-  return std::move(*result);
-}
-
-class TemporaryFolder {
- public:
-  TemporaryFolder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-bench-state-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TemporaryFolder(const TemporaryFolder&) = delete;
-  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 crypto::PublicKey account_owner(std::size_t index) {
   // Stand-in owner keys: the tree never checks that an owner is a curve point,
@@ -218,7 +182,7 @@ SnapshotFigures measure_snapshot(const state::TreeStore& source,
 }
 
 std::string measure(const StateBenchmarkConfig& config) {
-  TemporaryFolder folder;
+  TemporaryFolder folder("aethel-bench-state");
   std::mt19937_64 random(20261124);
   state::TreeConfig tree_config;
   tree_config.sync_writes = config.sync;

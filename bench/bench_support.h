@@ -1,0 +1,80 @@
+// What every benchmark program shares: wall-clock timing, rates, stopping
+// when setup fails, a temporary folder, and the judge benchmark's
+// transfer-style programs (so the ledger benchmark judges the same ones).
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "core/error.h"
+#include "fmt/format.h"
+
+namespace aethel::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+inline double per_second(std::size_t count, double seconds) {
+  return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
+}
+
+// A benchmark that cannot set itself up has nothing to report; it stops.
+template <class T>
+T require(Result<T> result, const char* what) {
+  if (!result) throw std::runtime_error(fmt::format("{}: {}", what, result.error().to_string()));
+  return std::move(*result);
+}
+
+// A fresh folder under the system's temporary directory, removed with
+// everything in it when the object goes.
+class TemporaryFolder {
+ public:
+  explicit TemporaryFolder(std::string_view prefix) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / fmt::format("{}-XXXXXX", prefix)).string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A transfer between two balances, varied per index so that no two programs
+// are the same text.
+inline std::string transfer_program(std::size_t index) {
+  return fmt::format(
+      "intent transfer_{0}(sender: Balance, receiver: Balance, amount: Amount) {{\n"
+      "    guard {{\n"
+      "        amount > {1};\n"
+      "        sender >= amount + {2};\n"
+      "        receiver <= 9223372036854775807 - amount;\n"
+      "    }}\n"
+      "    solve {{ priority: security; }}\n"
+      "    verify {{\n"
+      "        sender == old_sender - amount;\n"
+      "        receiver == old_receiver + amount;\n"
+      "    }}\n"
+      "}}\n",
+      index, index % 100, index % 7);
+}
+
+}  // namespace aethel::bench
