@@ -1,20 +1,17 @@
 // What every benchmark program shares: wall-clock timing, rates, stopping
-// when setup fails, a temporary folder, and the judge benchmark's
+// when setup fails, temporary folders, and the judge benchmark's
 // transfer-style programs (so the ledger benchmark judges the same ones).
 #pragma once
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstddef>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "fmt/format.h"
 
 namespace aethel::bench {
@@ -36,27 +33,10 @@ T require(Result<T> result, const char* what) {
   return std::move(*result);
 }
 
-// A fresh folder under the system's temporary directory, removed with
-// everything in it when the object goes.
-class TemporaryFolder {
- public:
-  explicit TemporaryFolder(std::string_view prefix) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / fmt::format("{}-XXXXXX", prefix)).string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TemporaryFolder(const TemporaryFolder&) = delete;
-  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// A temporary folder for one benchmark run (core/file.h), or a stop.
+inline TemporaryDirectory temporary_folder(std::string_view prefix) {
+  return require(TemporaryDirectory::create(prefix), "temporary folder");
+}
 
 // A transfer between two balances, varied per index so that no two programs
 // are the same text.

@@ -210,7 +210,7 @@ struct MempoolFill {
 // Fills a mempool through admission: the first batch one transaction at a
 // time (each judged alone), the rest in batches judged across the workers.
 MempoolFill fill_mempool(const Chain& chain, const LedgerBenchmarkConfig& config) {
-  TemporaryFolder folder("aethel-bench-ledger");
+  const TemporaryDirectory folder = temporary_folder("aethel-bench-ledger");
   auto state = open_state(chain, folder.path());
   ledger::ProofVerifier verifier(chain.params.judge_limits, config.workers,
                                  2 * config.mempool_proofs);
@@ -303,14 +303,14 @@ std::string measure(const LedgerBenchmarkConfig& config) {
   const double single_baseline_s = seconds_since(start);
 
   // Cold: nothing cached, every program judged while the block is verified.
-  TemporaryFolder cold_folder("aethel-bench-ledger");
+  const TemporaryDirectory cold_folder = temporary_folder("aethel-bench-ledger");
   auto cold_state = open_state(chain, cold_folder.path());
   ledger::ProofVerifier cold_verifier(limits, config.workers, 2 * config.block_proofs);
   const VerifiedBlock cold = verify_block(chain, proofs_encoded, cold_verifier);
   const Execution cold_execution = execute_block(chain, *cold_state, cold);
 
   // Warm: the block's transactions went through admission first.
-  TemporaryFolder warm_folder("aethel-bench-ledger");
+  const TemporaryDirectory warm_folder = temporary_folder("aethel-bench-ledger");
   auto warm_state = open_state(chain, warm_folder.path());
   ledger::ProofVerifier warm_verifier(limits, config.workers, 2 * config.block_proofs);
   ledger::Mempool warm_mempool{ledger::MempoolLimits{}};
@@ -330,7 +330,7 @@ std::string measure(const LedgerBenchmarkConfig& config) {
   const Execution warm_execution = execute_block(chain, *warm_state, warm);
 
   // Plain transfers: nothing to judge; execution checks every signature.
-  TemporaryFolder transfer_folder("aethel-bench-ledger");
+  const TemporaryDirectory transfer_folder = temporary_folder("aethel-bench-ledger");
   auto transfer_state = open_state(chain, transfer_folder.path());
   ledger::ProofVerifier transfer_verifier(limits, config.workers, 0);
   const VerifiedBlock transfers = verify_block(chain, transfers_encoded, transfer_verifier);

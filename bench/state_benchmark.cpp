@@ -182,7 +182,7 @@ SnapshotFigures measure_snapshot(const state::TreeStore& source,
 }
 
 std::string measure(const StateBenchmarkConfig& config) {
-  TemporaryFolder folder("aethel-bench-state");
+  const TemporaryDirectory folder = temporary_folder("aethel-bench-state");
   std::mt19937_64 random(20261124);
   state::TreeConfig tree_config;
   tree_config.sync_writes = config.sync;

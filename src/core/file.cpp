@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +11,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
 
 #include "core/assert.h"
 
@@ -170,6 +175,39 @@ Result<FileContents> read_small_file(const std::filesystem::path& path, std::siz
   }
   contents.bytes.resize(total);
   return contents;
+}
+
+Result<TemporaryDirectory> TemporaryDirectory::create(std::string_view prefix) {
+  std::error_code error;
+  const std::filesystem::path base = std::filesystem::temp_directory_path(error);
+  if (error) return fail(ErrorCode::kIo, "no temporary directory: " + error.message());
+  std::string pattern = (base / fmt::format("{}-XXXXXX", prefix)).string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return fail(ErrorCode::kIo, fmt::format("cannot create a directory under {}: {}", base.string(),
+                                            std::strerror(errno)));
+  }
+  return TemporaryDirectory(std::filesystem::path(pattern));
+}
+
+TemporaryDirectory::TemporaryDirectory(TemporaryDirectory&& other) noexcept
+    : path_(std::exchange(other.path_, {})) {}
+
+TemporaryDirectory& TemporaryDirectory::operator=(TemporaryDirectory&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+TemporaryDirectory::~TemporaryDirectory() {
+  remove();
+}
+
+void TemporaryDirectory::remove() noexcept {
+  if (path_.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace aethel

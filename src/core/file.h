@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/error.h"
 
@@ -47,5 +48,29 @@ struct FileContents {
 // while being read (kIo) and a larger file (kLimit); each message names the
 // path.
 Result<FileContents> read_small_file(const std::filesystem::path& path, std::size_t max_bytes);
+
+// A fresh directory under the system's temporary directory (mkdtemp, so no
+// other process can have made it), removed with everything in it when the
+// object is destroyed. Move-only: one owner removes it.
+class TemporaryDirectory {
+ public:
+  // `prefix` becomes the start of the directory's name. kIo when there is no
+  // temporary directory or the new one cannot be made.
+  static Result<TemporaryDirectory> create(std::string_view prefix);
+
+  TemporaryDirectory(TemporaryDirectory&& other) noexcept;
+  TemporaryDirectory& operator=(TemporaryDirectory&& other) noexcept;
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  ~TemporaryDirectory();
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  explicit TemporaryDirectory(std::filesystem::path path) : path_(std::move(path)) {}
+  void remove() noexcept;
+
+  std::filesystem::path path_;  // empty once moved from
+};
 
 }  // namespace aethel

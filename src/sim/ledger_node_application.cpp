@@ -1,7 +1,5 @@
 #include "sim/ledger_node_application.h"
 
-#include <stdlib.h>  // mkdtemp
-
 #include <system_error>
 
 #include "sim/oracle_application.h"
@@ -10,20 +8,6 @@ namespace aethel::sim {
 namespace {
 
 constexpr std::size_t kRememberedFalseBlocks = 64;
-
-Result<std::filesystem::path> make_temporary_folder() {
-  std::error_code error;
-  const auto base = std::filesystem::temp_directory_path(error);
-  if (error) {
-    return fail(ErrorCode::kIo, "no temporary folder for a simulated ledger: " + error.message());
-  }
-  std::string pattern = (base / "aethel-sim-ledger-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return fail(ErrorCode::kIo,
-                "cannot create a folder for a simulated ledger under " + base.string());
-  }
-  return std::filesystem::path(pattern);
-}
 
 state::TreeConfig simulated_tree_config() {
   state::TreeConfig config;
@@ -38,12 +22,14 @@ state::TreeConfig simulated_tree_config() {
 Result<std::unique_ptr<LedgerNodeApplication>> LedgerNodeApplication::create(
     LedgerWorld& world, std::uint32_t index, ApplicationBehaviour behaviour,
     const CpuCosts& costs) {
-  auto directory = make_temporary_folder();
-  if (!directory) return unexpected<Error>(directory.error());
+  auto directory = TemporaryDirectory::create("aethel-sim-ledger");
+  if (!directory) {
+    return fail(ErrorCode::kIo, "simulated ledger state: " + directory.error().message);
+  }
   // From here the folder belongs to the application, which removes it.
   std::unique_ptr<LedgerNodeApplication> node(
-      new LedgerNodeApplication(world, index, behaviour, costs, *directory));
-  auto state = state::LedgerState::open(*directory, simulated_tree_config(),
+      new LedgerNodeApplication(world, index, behaviour, costs, std::move(*directory)));
+  auto state = state::LedgerState::open(node->directory(), simulated_tree_config(),
                                         ledger::ledger_config(world.params()));
   if (!state) return unexpected<Error>(state.error());
   node->state_ = std::move(*state);
@@ -62,7 +48,7 @@ Result<std::unique_ptr<LedgerNodeApplication>> LedgerNodeApplication::create(
 
 LedgerNodeApplication::LedgerNodeApplication(LedgerWorld& world, std::uint32_t index,
                                              ApplicationBehaviour behaviour, const CpuCosts& costs,
-                                             std::filesystem::path directory)
+                                             TemporaryDirectory directory)
     : world_(world),
       index_(index),
       behaviour_(behaviour),
@@ -71,9 +57,7 @@ LedgerNodeApplication::LedgerNodeApplication(LedgerWorld& world, std::uint32_t i
 
 LedgerNodeApplication::~LedgerNodeApplication() {
   application_.reset();
-  state_.reset();  // closes the database before its folder goes
-  std::error_code ignored;
-  std::filesystem::remove_all(directory_, ignored);
+  state_.reset();  // closes the database before directory_ removes its folder
 }
 
 std::uint64_t LedgerNodeApplication::verification_cost_us(

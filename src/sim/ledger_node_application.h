@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "consensus/evidence.h"
+#include "core/file.h"
 #include "ledger/application.h"
 #include "sim/ledger_world.h"
 #include "sim/node_application.h"
@@ -75,12 +76,12 @@ class LedgerNodeApplication final : public NodeApplication {
   const LedgerNodeTotals& totals() const noexcept { return totals_; }
   // Set when a final block could not be executed: the node's state stops there.
   const std::optional<std::string>& execution_error() const noexcept { return execution_error_; }
-  const std::filesystem::path& directory() const noexcept { return directory_; }
+  const std::filesystem::path& directory() const noexcept { return directory_.path(); }
   std::uint32_t index() const noexcept { return index_; }
 
  private:
   LedgerNodeApplication(LedgerWorld& world, std::uint32_t index, ApplicationBehaviour behaviour,
-                        const CpuCosts& costs, std::filesystem::path directory);
+                        const CpuCosts& costs, TemporaryDirectory directory);
   std::uint64_t verification_cost_us(const consensus::Block& block) const noexcept;
   ApplicationAnswer verified_answer(consensus::BlockVerified verified);
 
@@ -88,7 +89,7 @@ class LedgerNodeApplication final : public NodeApplication {
   std::uint32_t index_;
   ApplicationBehaviour behaviour_;
   CpuCosts costs_;
-  std::filesystem::path directory_;
+  TemporaryDirectory directory_;
   std::unique_ptr<state::LedgerState> state_;
   std::unique_ptr<ledger::LedgerApplication> application_;
   // Blocks asked about and not yet answered, by digest: an answer's CPU

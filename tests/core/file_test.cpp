@@ -104,5 +104,30 @@ TEST_F(FileTest, ReadRefusesMissingDirectoriesAndLargeFiles) {
   EXPECT_NE(too_big.error().message.find("has 11 bytes; at most 10"), std::string::npos);
 }
 
+TEST(TemporaryDirectoryTest, IsFreshAndRemovedWithItsContentsByItsOneOwner) {
+  auto first = TemporaryDirectory::create("aethel-core-temporary");
+  auto second = TemporaryDirectory::create("aethel-core-temporary");
+  ASSERT_TRUE(first && second);
+  EXPECT_NE(first->path(), second->path());
+  EXPECT_EQ(first->path().filename().string().rfind("aethel-core-temporary-", 0), 0u);
+  const fs::path path = first->path();
+  ASSERT_TRUE(fs::is_directory(path));
+  ASSERT_TRUE(write_file_atomically(path / "inner", "x", 0600, Overwrite::kRefuse));
+  {
+    const TemporaryDirectory moved = std::move(*first);
+    EXPECT_TRUE(first->path().empty());  // the moved-from object removes nothing
+    EXPECT_EQ(moved.path(), path);
+  }
+  EXPECT_FALSE(fs::exists(path));
+
+  // Assigning over an owner removes the directory it held.
+  const fs::path replaced = second->path();
+  auto third = TemporaryDirectory::create("aethel-core-temporary");
+  ASSERT_TRUE(third);
+  *second = std::move(*third);
+  EXPECT_FALSE(fs::exists(replaced));
+  EXPECT_TRUE(fs::is_directory(second->path()));
+}
+
 }  // namespace
 }  // namespace aethel

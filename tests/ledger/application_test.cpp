@@ -15,31 +15,14 @@
 #include "consensus/messages.h"
 #include "crypto/sha256.h"
 #include "ledger/genesis.h"
+#include "tests/support/temp_dir.h"
 
 namespace aethel::ledger {
 namespace {
 
 constexpr std::size_t kValidators = 4;
 
-class Folder {
- public:
-  Folder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-application-test-XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
-  }
-  ~Folder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  Folder(const Folder&) = delete;
-  Folder& operator=(const Folder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using Folder = aethel::testing::TempDir;
 
 crypto::KeyPair key(const std::string& name) {
   const Hash256 seed = crypto::sha256("application-test-" + name);

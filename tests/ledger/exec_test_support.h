@@ -3,8 +3,6 @@
 // commit certificates signed by the validators chosen as signers.
 #pragma once
 
-#include <unistd.h>
-
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +20,7 @@
 #include "ledger/executor.h"
 #include "ledger/genesis.h"
 #include "state/ledger_state.h"
+#include "tests/support/temp_dir.h"
 
 namespace aethel::ledger::testing {
 
@@ -33,25 +32,7 @@ inline constexpr int kScale = 4;
 inline constexpr int kScale = 1;
 #endif
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-ledger-test-XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using aethel::testing::TempDir;
 
 // Deterministic keys: `role` separates validators from users.
 inline crypto::KeyPair test_keypair(std::uint8_t role, std::uint32_t index) {

@@ -1,8 +1,6 @@
 // Programs and helpers shared by the verifier and admission tests.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -10,6 +8,7 @@
 #include "fmt/format.h"
 #include "judge/verdict.h"
 #include "ledger/proof_check.h"
+#include "tests/support/temp_dir.h"
 
 namespace aethel::ledger::testing {
 
@@ -68,25 +67,7 @@ inline std::filesystem::path source_dir() {
   return std::filesystem::current_path();
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-ledger-test-XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using aethel::testing::TempDir;
 
 // Everything of an outcome, units byte for byte.
 inline std::string describe(const Result<ProofCheck>& outcome) {

@@ -2,7 +2,7 @@
 // state on every node, under the simulator. Small loads, so that every node
 // judging every program stays within seconds.
 #include <gtest/gtest.h>
-#include <stdlib.h>  // mkdtemp, setenv
+#include <stdlib.h>  // setenv
 
 #include <algorithm>
 #include <array>
@@ -15,6 +15,7 @@
 
 #include "sim/report.h"
 #include "tests/sim/sim_test_support.h"
+#include "tests/support/temp_dir.h"
 
 namespace aethel::sim {
 namespace {
@@ -36,10 +37,7 @@ class PrivateTemporaryFolder {
   PrivateTemporaryFolder() {
     const char* previous = std::getenv("TMPDIR");
     if (previous != nullptr) previous_ = previous;
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-sim-tmp-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-    ::setenv("TMPDIR", path_.c_str(), 1);
+    ::setenv("TMPDIR", directory_.path().c_str(), 1);
   }
   ~PrivateTemporaryFolder() {
     if (previous_) {
@@ -47,8 +45,6 @@ class PrivateTemporaryFolder {
     } else {
       ::unsetenv("TMPDIR");
     }
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
   }
   PrivateTemporaryFolder(const PrivateTemporaryFolder&) = delete;
   PrivateTemporaryFolder& operator=(const PrivateTemporaryFolder&) = delete;
@@ -56,7 +52,7 @@ class PrivateTemporaryFolder {
   std::size_t entries() const {
     std::error_code error;
     std::size_t count = 0;
-    for (auto it = std::filesystem::directory_iterator(path_, error);
+    for (auto it = std::filesystem::directory_iterator(directory_.path(), error);
          !error && it != std::filesystem::directory_iterator(); ++it) {
       ++count;
     }
@@ -64,7 +60,7 @@ class PrivateTemporaryFolder {
   }
 
  private:
-  std::string path_;
+  const ::aethel::testing::TempDir directory_{"aethel-sim-tmp"};
   std::optional<std::string> previous_;
 };
 

@@ -2,8 +2,6 @@
 // computed straight from the definition in state/hashing.h, and key helpers.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -13,6 +11,7 @@
 #include "core/bytes.h"
 #include "crypto/sha256.h"
 #include "state/hashing.h"
+#include "tests/support/temp_dir.h"
 
 namespace aethel::state::testing {
 
@@ -24,25 +23,7 @@ inline constexpr int kScale = 4;
 inline constexpr int kScale = 1;
 #endif
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "aethel-state-test-XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using aethel::testing::TempDir;
 
 inline TreeKey test_key(std::uint64_t n) {
   return crypto::sha256("test-key-" + std::to_string(n));
