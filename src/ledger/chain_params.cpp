@@ -25,6 +25,11 @@ Result<void> check_block_limits(const ChainParams& params) {
                                          " and " + std::to_string(kMaxBlockBytesCeiling) +
                                          ", not " + std::to_string(params.max_block_bytes));
   }
+  if (params.max_block_work.value() < params.judge_limits.budget_max) {
+    return refuse("max_block_work", "must be at least the judge's budget_max " +
+                                        std::to_string(params.judge_limits.budget_max) +
+                                        ", not " + to_string(params.max_block_work));
+  }
   return {};
 }
 
@@ -51,7 +56,12 @@ Result<void> ChainParams::validate() const {
     return refuse("reward:", checked.error().message);
   }
   if (minimum_stake.value() == 0) return refuse("minimum_stake", "must be positive");
-  if (unbonding_period == 0) return refuse("unbonding_period", "must be positive");
+  if (evidence_max_age == 0) return refuse("evidence_max_age", "must be positive");
+  if (unbonding_period <= evidence_max_age) {
+    return refuse("unbonding_period", "must be above evidence_max_age " +
+                                          std::to_string(evidence_max_age) + ", not " +
+                                          std::to_string(unbonding_period));
+  }
   if (epoch_length == 0) return refuse("epoch_length", "must be positive");
   AETHEL_TRY(check_block_limits(*this));
   return check_judge_limits(judge_limits);
@@ -67,7 +77,8 @@ ChainParams default_chain_params(const Hash256& chain_id) {
   params.reward.scale = Difficulty(1);
   params.reward.proposer_bonus_bps = 1'000;
   params.minimum_stake = Stake(1'000);
-  params.unbonding_period = 10;
+  params.evidence_max_age = 100;
+  params.unbonding_period = 120;
   params.epoch_length = 100;
   return params;
 }

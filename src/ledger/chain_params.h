@@ -27,27 +27,38 @@ struct ChainParams {
   RewardPolicy reward;
   // Stake a validator needs to stay in the active set at an epoch boundary.
   Stake minimum_stake{1};
+  // Blocks after an offence during which evidence of it is accepted: evidence
+  // of an act at height h may be executed up to height h + evidence_max_age.
+  std::uint64_t evidence_max_age = 1;
   // Blocks between an unstake and the return of its tokens to the balance;
-  // the tokens stay slashable until then.
-  std::uint64_t unbonding_period = 1;
+  // the tokens stay slashable until then. Longer than evidence_max_age, so
+  // stake that leaves can still be slashed for anything it signed while
+  // bonded.
+  std::uint64_t unbonding_period = 2;
   // Blocks per epoch; validator statuses change at heights divisible by it.
   std::uint64_t epoch_length = 1;
   std::size_t max_block_transactions = 1'000;
   std::size_t max_block_bytes = 8 * 1024 * 1024;
+  // Prover work (the judge's units, summed over every program a block
+  // carries, evidence programs included) one block may ask of each
+  // validator: what bounds the time a block takes to verify.
+  WorkUnits max_block_work{50'000'000};
   judge::Limits judge_limits;
 
   // Refuses (kInvalidArgument) a value outside its range, naming the field:
   // the emission schedule and reward policy (their own validate()), a zero
-  // minimum_stake, unbonding_period or epoch_length, a block limit of zero
-  // or above its ceiling, max_block_bytes below one transaction of the
-  // largest size, and judge limits whose default budget passes the maximum.
+  // minimum_stake, evidence_max_age or epoch_length, an unbonding_period not
+  // above evidence_max_age, a block limit of zero or above its ceiling,
+  // max_block_bytes below one transaction of the largest size,
+  // max_block_work below the judge's per-unit budget ceiling, and judge
+  // limits whose default budget passes the maximum.
   Result<void> validate() const;
 };
 
 // Parameters for tests and local networks: 10^9 tokens emission cap, 1,000
 // tokens a block before halving every 100,000 blocks, 10 tokens per unit of
-// difficulty, 10% to the proposer, minimum stake 1,000, unbonding 10
-// blocks, epochs of 100 blocks. Validates.
+// difficulty, 10% to the proposer, minimum stake 1,000, evidence accepted
+// for 100 blocks, unbonding 120 blocks, epochs of 100 blocks. Validates.
 ChainParams default_chain_params(const Hash256& chain_id);
 
 // The ledger state configuration these parameters imply (the emission cap

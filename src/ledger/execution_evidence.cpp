@@ -30,15 +30,15 @@ std::string claim_text(consensus::ClaimedVerdict verdict, Difficulty difficulty)
 
 // The accused claim must be false: the judge's verdict or difficulty for
 // the program the evidence carries differs from what the claim says.
-Result<void> check_claim_is_false(const BlockRun& run, const consensus::AccusedClaim& accused,
-                                  const SubmitEvidence& submission) {
+Result<void> check_claim_is_false(const consensus::AccusedClaim& accused,
+                                  const SubmitEvidence& submission, const VerifiedProofs& proofs) {
   const consensus::Claim& claim = accused.block->claims[accused.claim_index];
   if (!submission.proof) return refuse("false-verdict evidence carries no proof program");
   if (proof_id(*submission.proof) != claim.proof_id) {
     return refuse("the evidence's proof program is not the accused proof " + claim.proof_id.hex());
   }
-  const auto outcome = run.proofs.find(claim.proof_id);
-  if (outcome == run.proofs.end()) {
+  const auto outcome = proofs.find(claim.proof_id);
+  if (outcome == proofs.end()) {
     return fail(ErrorCode::kNotFound,
                 "evidence proof " + claim.proof_id.hex() + " has no verified outcome");
   }
@@ -48,21 +48,6 @@ Result<void> check_claim_is_false(const BlockRun& run, const consensus::AccusedC
                   ") is what verification gives: no offence");
   }
   return {};
-}
-
-Result<Offence> check_evidence(const BlockRun& run, const consensus::Evidence& evidence,
-                               const SubmitEvidence& submission) {
-  if (auto verified = consensus::verify_evidence(run.params.chain_id, run.validators, evidence);
-      !verified) {
-    return unexpected<Error>(std::move(verified).error());
-  }
-  const auto accused = consensus::accused_claim(evidence);
-  if (!accused) {
-    if (submission.proof) return refuse("equivocation evidence carries a proof program");
-    return Offence::kEquivocation;
-  }
-  AETHEL_TRY(check_claim_is_false(run, *accused, submission));
-  return Offence::kFalseVerdictVote;
 }
 
 // Takes the rule's share of stake plus unbonding, stake first.
@@ -85,7 +70,47 @@ Height twice_signed_height(const consensus::Evidence& evidence) {
   return proposals->first.block->height;
 }
 
+// Evidence is accepted for evidence_max_age blocks after the act, which the
+// unbonding period outlasts: stake that left after the act is still there
+// to slash.
+Result<void> check_evidence_age(const BlockRun& run, Height act) {
+  if (run.context.height.value() - std::min(act.value(), run.context.height.value()) >
+      run.params.evidence_max_age) {
+    return refuse("evidence of an act at height " + to_string(act) + " is too old at height " +
+                  to_string(run.context.height) + " (accepted for " +
+                  std::to_string(run.params.evidence_max_age) + " blocks)");
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<CheckedEvidence> check_submitted_evidence(const Hash256& chain_id,
+                                                 const consensus::ValidatorSet& validators,
+                                                 const SubmitEvidence& submission,
+                                                 const VerifiedProofs& proofs) {
+  auto decoded = consensus::decode_evidence(submission.evidence);
+  if (!decoded) return refuse("evidence does not decode: " + decoded.error().message);
+  AETHEL_TRY(consensus::verify_evidence(chain_id, validators, *decoded));
+  CheckedEvidence checked;
+  if (const auto accused = consensus::accused_claim(*decoded)) {
+    AETHEL_TRY(check_claim_is_false(*accused, submission, proofs));
+    checked.offence = Offence::kFalseVerdictVote;
+  } else {
+    if (submission.proof) return refuse("equivocation evidence carries a proof program");
+    checked.offence = Offence::kEquivocation;
+  }
+  // verify_evidence checked the offender is in the set.
+  checked.offender = validators.at(consensus::offender(*decoded)).public_key;
+  checked.offence_id = offence_id(*decoded, checked.offender);
+  checked.act_height = offence_height(*decoded);
+  return checked;
+}
+
+Height offence_height(const consensus::Evidence& evidence) {
+  if (const auto accused = consensus::accused_claim(evidence)) return accused->block->height;
+  return twice_signed_height(evidence);
+}
 
 Hash256 offence_id(const consensus::Evidence& evidence, const crypto::PublicKey& offender) {
   crypto::Sha256Hasher hasher;
@@ -105,13 +130,12 @@ Hash256 offence_id(const consensus::Evidence& evidence, const crypto::PublicKey&
 }
 
 Result<void> apply_evidence(BlockRun& run, std::size_t index, const SubmitEvidence& submission) {
-  auto decoded = consensus::decode_evidence(submission.evidence);
-  if (!decoded) return refuse("evidence does not decode: " + decoded.error().message);
-  Offence offence = Offence::kEquivocation;
-  AETHEL_TRY_ASSIGN(offence, check_evidence(run, *decoded, submission));
-  // check_evidence verified the offender is in the set.
-  const crypto::PublicKey& key = run.validators.at(consensus::offender(*decoded)).public_key;
-  const Hash256 id = offence_id(*decoded, key);
+  CheckedEvidence checked;
+  AETHEL_TRY_ASSIGN(checked, check_submitted_evidence(run.params.chain_id, run.validators,
+                                                      submission, run.proofs));
+  AETHEL_TRY(check_evidence_age(run, checked.act_height));
+  const Hash256& id = checked.offence_id;
+  const crypto::PublicKey& key = checked.offender;
   bool seen = false;
   AETHEL_TRY_ASSIGN(seen, run.working.contains(state::evidence_key(id)));
   if (seen) return refuse("offence " + id.hex() + " was already acted on");
@@ -119,15 +143,15 @@ Result<void> apply_evidence(BlockRun& run, std::size_t index, const SubmitEviden
   std::optional<state::ValidatorRecord> validator;
   AETHEL_TRY_ASSIGN(validator, run.working.validator(key));
   if (!validator) return fail(ErrorCode::kCorrupt, "offender " + key.hex() + " has no record");
-  const TokenAmount amount = slash(*validator, offence);
-  if (offence == Offence::kFalseVerdictVote) push_accuracy(validator->accuracy, false);
+  const TokenAmount amount = slash(*validator, checked.offence);
+  if (checked.offence == Offence::kFalseVerdictVote) push_accuracy(validator->accuracy, false);
   const auto slashed = run.plan.transition.slashed.checked_add(amount);
   if (!slashed) return fail(ErrorCode::kLimit, "slashed amount overflows 64 bits");
   run.plan.transition.slashed = *slashed;
   run.working.put(*validator);
   run.working.put(state::EvidenceRecord{id, key, run.context.height});
   run.plan.slashings.push_back(
-      SlashingApplied{static_cast<std::uint32_t>(index), id, key, offence, amount});
+      SlashingApplied{static_cast<std::uint32_t>(index), id, key, checked.offence, amount});
   return {};
 }
 

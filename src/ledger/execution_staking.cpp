@@ -7,6 +7,12 @@
 // instead of scanning every validator. A second unstake while unbonding adds
 // to the amount and moves the release height to the later one; the owner's
 // entry in the earlier queue is then skipped.
+//
+// The consensus validator set is fixed at genesis: it keeps counting a
+// member's genesis stake for quorums and reward weights whatever the ledger
+// holds. So a member may unstake only what it holds above the stake the set
+// counts for it; otherwise it could take away stake that still votes and
+// that slashing could no longer reach once released.
 #include <algorithm>
 #include <string>
 
@@ -89,6 +95,14 @@ Result<void> unstake_tokens(BlockRun& run, const crypto::PublicKey& owner, Token
   if (!validator || validator->stake < requested) {
     return refuse("unstake of " + to_string(amount) + " is above the stake of " +
                   to_string(validator ? validator->stake : Stake::zero()));
+  }
+  if (const auto member = run.validators.index_of(owner)) {
+    const Stake counted = run.validators.at(*member).stake;
+    if (validator->stake - requested < counted) {
+      return refuse("unstake of " + to_string(amount) + " would leave a stake of " +
+                    to_string(validator->stake - requested) + ", below the " +
+                    to_string(counted) + " the consensus validator set counts for this validator");
+    }
   }
   const auto unbonding = validator->unbonding.checked_add(requested);
   const bool release_fits =

@@ -52,6 +52,8 @@ Result<void> charge_fee(BlockRun& run, const Transaction& transaction) {
 }
 
 Result<void> transfer(BlockRun& run, const crypto::PublicKey& sender, const Transfer& body) {
+  // It would move nothing, yet create the recipient's account.
+  if (body.amount.value() == 0) return refuse("transfer of zero tokens");
   state::AccountRecord from;
   AETHEL_TRY_ASSIGN(from, run.working.account_or_new(sender));
   from.balance -= body.amount;  // charge_fee checked the balance covers it

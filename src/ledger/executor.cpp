@@ -1,5 +1,6 @@
 #include "ledger/executor.h"
 
+#include <set>
 #include <string>
 
 #include "core/assert.h"
@@ -34,7 +35,31 @@ Result<void> check_claims(const BlockRun& run, const BlockPayload& payload) {
   return {};
 }
 
+// The prover work the block asks of each validator: every distinct program
+// it carries (a program carried twice is judged once).
+Result<void> check_block_work(const BlockRun& run, const BlockPayload& payload) {
+  const WorkUnits work = block_work(payload, run.proofs);
+  if (work > run.params.max_block_work) {
+    return fail(ErrorCode::kLimit, "programs of the block take " + to_string(work) +
+                                       " work units to verify, above the limit of " +
+                                       to_string(run.params.max_block_work));
+  }
+  return {};
+}
+
 }  // namespace
+
+WorkUnits block_work(const BlockPayload& payload, const VerifiedProofs& proofs) {
+  std::set<Hash256> counted;
+  WorkUnits total;
+  for (const SubmitProof* program : programs_of(payload)) {
+    const Hash256 id = proof_id(*program);
+    const auto outcome = proofs.find(id);
+    if (outcome == proofs.end() || !counted.insert(id).second) continue;
+    total = total.checked_add(outcome->second.work).value_or(WorkUnits::max());
+  }
+  return total;
+}
 
 Result<void> check_block_shape(const BlockRun& run, const BlockPayload& payload) {
   const BlockContext& context = run.context;
@@ -58,7 +83,8 @@ Result<void> check_block_shape(const BlockRun& run, const BlockPayload& payload)
     return refuse("payload digest " + digest.hex() + " is not the block's " +
                   context.payload_digest.hex());
   }
-  return check_claims(run, payload);
+  AETHEL_TRY(check_claims(run, payload));
+  return check_block_work(run, payload);
 }
 
 BlockContext context_of(const consensus::Block& block) {

@@ -53,6 +53,11 @@ struct BlockContext {
 
 BlockContext context_of(const consensus::Block& block);
 
+// The prover work a payload asks of each validator: the work in `proofs` of
+// every distinct program it carries (programs_of), saturating at the
+// maximum. Programs without an outcome in `proofs` count nothing.
+WorkUnits block_work(const BlockPayload& payload, const VerifiedProofs& proofs);
+
 // One piece of evidence acted on in a block.
 struct SlashingApplied {
   std::uint32_t transaction_index = 0;
@@ -69,6 +74,28 @@ struct SlashingApplied {
 // are keyed by this id, so one act slashes once however many pieces of
 // evidence show it.
 Hash256 offence_id(const consensus::Evidence& evidence, const crypto::PublicKey& offender);
+// The height of that act (of the accused block, for a false verdict).
+Height offence_height(const consensus::Evidence& evidence);
+
+// Submitted evidence that proves an offence.
+struct CheckedEvidence {
+  Offence offence = Offence::kEquivocation;
+  crypto::PublicKey offender;
+  Hash256 offence_id;
+  Height act_height;
+};
+
+// What block execution checks of evidence before it slashes, less what
+// depends on the chain's height and records (the evidence's age, an offence
+// already acted on): it decodes, verifies against `validators` for this
+// chain, and for the false-verdict kinds checks that the program carried is
+// the accused proof and that the accused claim differs from its outcome in
+// `proofs` (kNotFound when `proofs` has none). Mempool admission runs the
+// same checks.
+Result<CheckedEvidence> check_submitted_evidence(const Hash256& chain_id,
+                                                 const consensus::ValidatorSet& validators,
+                                                 const SubmitEvidence& submission,
+                                                 const VerifiedProofs& proofs);
 
 // A checked block and the transition it makes, with figures for logs and
 // metrics.

@@ -15,8 +15,9 @@ constexpr TokenAmount kEvidenceFee{2};
 ledger::ChainParams run_params(const Hash256& chain_id) {
   ledger::ChainParams params = ledger::default_chain_params(chain_id);
   // Short periods, so that a run of a few dozen blocks sees stake released
-  // and epochs change.
-  params.unbonding_period = 3;
+  // and epochs change; evidence reaches a block within a few heights.
+  params.evidence_max_age = 6;
+  params.unbonding_period = 8;
   params.epoch_length = 8;
   params.max_block_transactions = 64;
   params.max_block_bytes = 4 * 1024 * 1024;

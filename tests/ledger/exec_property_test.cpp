@@ -171,8 +171,11 @@ RC_GTEST_PROP(ExecutionProperty, SlashingTakesExactlyTheRulesAmountOnce, ()) {
   const bool double_signing = *rc::gen::arbitrary<bool>();
   const crypto::PublicKey key = chain.validator(offender).public_key;
   if (unstaked > 0) {
-    RC_ASSERT(chain.commit(chain.payload(
-        {chain.transaction(chain.validator(offender), UnstakeTokens{TokenAmount(unstaked)})})));
+    // Only stake above what the consensus set counts may be unstaked.
+    const crypto::KeyPair& keys = chain.validator(offender);
+    RC_ASSERT(chain.commit(
+        chain.payload({chain.transaction(keys, StakeTokens{TokenAmount(unstaked)}),
+                       chain.transaction(keys, UnstakeTokens{TokenAmount(unstaked)}, 1, 1)})));
   } else {
     RC_ASSERT(chain.commit(chain.payload({})));
   }
@@ -230,6 +233,7 @@ struct RandomRun {
     options.params.emission.cap = TokenAmount(6'000);
     options.params.emission.initial_block_allowance = TokenAmount(700);
     options.params.emission.halving_interval = 6;
+    options.params.evidence_max_age = 1;
     options.params.unbonding_period = 2;
     options.params.epoch_length = 4;
     return options;
@@ -256,10 +260,13 @@ Transaction valid_transaction(RandomRun& run, VerifiedProofs& proofs) {
   const std::uint64_t spendable = model.balance >= fee ? model.balance - fee : 0;
   Transaction transaction;
   if (model.balance < fee) {
-    transaction = run.sign_as(user, Transfer{run.chain.user(user).public_key, TokenAmount(0)}, 0);
+    // A proof costs nothing at fee zero, so an empty account can send it.
+    const SubmitProof program = test_program(run.next_program++);
+    proofs[proof_id(program)] = outcome(program, Verdict::kProved, 1);
+    transaction = run.sign_as(user, program, 0);
   } else if (kind == 0 && spendable > 0) {
     const auto to = *rc::gen::inRange<std::size_t>(0, run.users.size());
-    const auto amount = *rc::gen::inRange<std::uint64_t>(0, spendable + 1);
+    const auto amount = *rc::gen::inRange<std::uint64_t>(1, spendable + 1);
     transaction =
         run.sign_as(user, Transfer{run.chain.user(to).public_key, TokenAmount(amount)}, fee);
     model.balance -= fee + amount;

@@ -152,7 +152,7 @@ TEST(BlockExecution, TwoNodesExecutingTheSameBlocksReachTheSameRoots) {
       return std::vector<Transaction>{
           chain.transaction(chain.user(block % 4), program, block),
           chain.transaction(chain.user((block + 1) % 4),
-                            Transfer{chain.user(block % 4).public_key, TokenAmount(10 * block)}),
+                            Transfer{chain.user(block % 4).public_key, TokenAmount(10 * block + 10)}),
           chain.transaction(chain.user((block + 2) % 4), StakeTokens{TokenAmount(100 + block)})};
     };
     const std::vector<std::size_t> signers{block % 4, (block + 1) % 4, (block + 2) % 4};
@@ -200,25 +200,62 @@ TEST(BlockExecution, UnstakedTokensReturnAfterTheUnbondingPeriod) {
 TEST(BlockExecution, EpochBoundariesSetStatusesFromStake) {
   TestChain chain;
   const crypto::KeyPair& joiner = chain.user(0);
-  const crypto::KeyPair& leaver = chain.validator(1);
+  const crypto::KeyPair& leaver = chain.user(1);
   ASSERT_TRUE(chain.commit(
       chain.payload({chain.transaction(joiner, StakeTokens{TokenAmount(2'000)}),
-                     chain.transaction(leaver, UnstakeTokens{TokenAmount(9'500)})})));  // height 1
+                     chain.transaction(leaver, StakeTokens{TokenAmount(2'000)})})));  // height 1
   EXPECT_EQ(chain.validator_record(joiner.public_key).status, state::ValidatorStatus::kExited);
-  EXPECT_EQ(chain.validator_record(leaver.public_key).status, state::ValidatorStatus::kActive);
-  for (int h = 2; h <= 4; ++h) ASSERT_TRUE(chain.commit(chain.payload({})));
-  // Released at height 4 (1 + 3); height 5 is the boundary.
-  EXPECT_EQ(chain.validator_record(leaver.public_key).unbonding, Stake(0));
-  ASSERT_TRUE(chain.commit(chain.payload({})));
+  for (int h = 2; h <= 5; ++h) ASSERT_TRUE(chain.commit(chain.payload({})));
+  // Height 5 is a boundary: both hold the minimum.
   EXPECT_EQ(chain.validator_record(joiner.public_key).status, state::ValidatorStatus::kActive);
+  EXPECT_EQ(chain.validator_record(leaver.public_key).status, state::ValidatorStatus::kActive);
+
+  ASSERT_TRUE(chain.commit(
+      chain.payload({chain.transaction(leaver, UnstakeTokens{TokenAmount(1'500)})})));  // 6
+  EXPECT_EQ(chain.validator_record(leaver.public_key).status, state::ValidatorStatus::kActive);
+  for (int h = 7; h <= 10; ++h) ASSERT_TRUE(chain.commit(chain.payload({})));
+  // Released at height 9 (6 + 3); height 10 is the boundary.
+  EXPECT_EQ(chain.validator_record(leaver.public_key).unbonding, Stake(0));
   EXPECT_EQ(chain.validator_record(leaver.public_key).status, state::ValidatorStatus::kExited);
 
   // Unbonding still pending at a boundary: kUnbonding.
-  for (int h = 6; h <= 8; ++h) ASSERT_TRUE(chain.commit(chain.payload({})));
+  for (int h = 11; h <= 13; ++h) ASSERT_TRUE(chain.commit(chain.payload({})));
   ASSERT_TRUE(chain.commit(
-      chain.payload({chain.transaction(joiner, UnstakeTokens{TokenAmount(1'500)})})));  // 9
-  ASSERT_TRUE(chain.commit(chain.payload({})));                                         // 10
+      chain.payload({chain.transaction(joiner, UnstakeTokens{TokenAmount(1'500)})})));  // 14
+  ASSERT_TRUE(chain.commit(chain.payload({})));                                         // 15
   EXPECT_EQ(chain.validator_record(joiner.public_key).status, state::ValidatorStatus::kUnbonding);
+}
+
+TEST(BlockExecution, AMemberOfTheConsensusSetKeepsTheStakeTheSetCounts) {
+  TestChain chain;
+  const crypto::KeyPair& member = chain.validator(1);
+  // The set counts 10,000 for it: nothing of that may leave.
+  const Hash256 root = chain.root();
+  auto below = chain.commit(
+      chain.payload({chain.transaction(member, UnstakeTokens{TokenAmount(1)})}));
+  ASSERT_FALSE(below);
+  EXPECT_NE(below.error().message.find("below the 10000 the consensus validator set counts"),
+            std::string::npos)
+      << below.error().message;
+  EXPECT_EQ(chain.root(), root);
+  // Stake added above it may leave again.
+  ASSERT_TRUE(chain.commit(
+      chain.payload({chain.transaction(member, StakeTokens{TokenAmount(3'000)}),
+                     chain.transaction(member, UnstakeTokens{TokenAmount(3'000)}, 1, 1)})));
+  const state::ValidatorRecord record = chain.validator_record(member.public_key);
+  EXPECT_EQ(record.stake, Stake(10'000));
+  EXPECT_EQ(record.unbonding, Stake(3'000));
+}
+
+TEST(BlockExecution, ATransferOfZeroTokensIsRefused) {
+  TestChain chain;
+  const crypto::KeyPair stranger = test_keypair(3, 7);
+  auto plan = chain.commit(chain.payload(
+      {chain.transaction(chain.user(0), Transfer{stranger.public_key, TokenAmount(0)})}));
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("transfer of zero tokens"), std::string::npos)
+      << plan.error().message;
+  EXPECT_FALSE(chain.state().account(stranger.public_key)->has_value());
 }
 
 // ---------------------------------------------------------------------------
@@ -263,15 +300,17 @@ TEST(BlockExecution, EquivocationSlashesTwentyPercentOnce) {
 TEST(BlockExecution, SlashingTakesFromStakeThenUnbonding) {
   TestChain chain;
   const crypto::KeyPair& offender = chain.validator(3);
+  // Stake above the 10,000 the consensus set counts may be unstaked.
   ASSERT_TRUE(chain.commit(
-      chain.payload({chain.transaction(offender, UnstakeTokens{TokenAmount(9'000)})})));
-  // 20% of 1,000 + 9,000 = 2,000: all 1,000 of stake, then 1,000 unbonding.
+      chain.payload({chain.transaction(offender, StakeTokens{TokenAmount(90'000)}),
+                     chain.transaction(offender, UnstakeTokens{TokenAmount(90'000)}, 1, 1)})));
+  // 20% of 10,000 + 90,000 = 20,000: all 10,000 of stake, then 10,000 unbonding.
   auto plan = chain.commit(chain.payload({chain.transaction(
       chain.user(0), SubmitEvidence{equivocation_by(chain, 3, 4), std::nullopt})}));
   ASSERT_TRUE(plan) << plan.error().to_string();
   const state::ValidatorRecord record = chain.validator_record(offender.public_key);
   EXPECT_EQ(record.stake, Stake(0));
-  EXPECT_EQ(record.unbonding, Stake(8'000));
+  EXPECT_EQ(record.unbonding, Stake(80'000));
   // What remains unbonding is still released on time (height 1 + 3).
   const TokenAmount balance = chain.account(offender.public_key).balance;
   const TokenAmount earned = chain.validator_record(offender.public_key).rewards_earned;
@@ -279,7 +318,7 @@ TEST(BlockExecution, SlashingTakesFromStakeThenUnbonding) {
   ASSERT_TRUE(chain.commit(chain.payload({})));
   const TokenAmount rewards = chain.validator_record(offender.public_key).rewards_earned - earned;
   EXPECT_EQ(chain.account(offender.public_key).balance.value(),
-            balance.value() + 8'000 + rewards.value());
+            balance.value() + 80'000 + rewards.value());
   EXPECT_EQ(chain.validator_record(offender.public_key).unbonding, Stake(0));
 }
 

@@ -53,6 +53,7 @@ inline ChainParams test_params() {
   params.reward.scale = Difficulty(1);
   params.reward.proposer_bonus_bps = 1'000;
   params.minimum_stake = Stake(1'000);
+  params.evidence_max_age = 2;
   params.unbonding_period = 3;
   params.epoch_length = 5;
   params.max_block_transactions = 256;
