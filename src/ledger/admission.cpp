@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "core/assert.h"
+#include "ledger/executor.h"
 #include "fmt/format.h"
 
 namespace aethel::ledger {
@@ -27,6 +28,16 @@ TokenAmount amount_spent(const Payload& payload) {
   if (const auto* transfer = std::get_if<Transfer>(&payload)) return transfer->amount;
   if (const auto* stake = std::get_if<StakeTokens>(&payload)) return stake->amount;
   return TokenAmount(0);
+}
+
+// A transfer, stake or unstake of zero tokens, which execution refuses.
+bool moves_nothing(const Payload& payload) {
+  if (const auto* transfer = std::get_if<Transfer>(&payload)) return transfer->amount.value() == 0;
+  if (const auto* stake = std::get_if<StakeTokens>(&payload)) return stake->amount.value() == 0;
+  if (const auto* unstake = std::get_if<UnstakeTokens>(&payload)) {
+    return unstake->amount.value() == 0;
+  }
+  return false;
 }
 
 std::string value_text(const judge::ModelValue& value) {
@@ -70,6 +81,7 @@ const char* refusal_reason_name(RefusalReason reason) noexcept {
     case RefusalReason::kUnknownVerdict: return "unknown_verdict";
     case RefusalReason::kUndecided: return "undecided";
     case RefusalReason::kMempool: return "mempool";
+    case RefusalReason::kNotExecutable: return "not_executable";
   }
   AETHEL_UNREACHABLE("unknown refusal reason");
 }
@@ -161,6 +173,11 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
                               "most {} may wait",
                               transaction.nonce.value(), next.value(), window));
   }
+  if (moves_nothing(transaction.payload)) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  fmt::format("a {} of zero tokens does nothing",
+                              payload_kind_name(payload_kind(transaction.payload))));
+  }
   const TokenAmount spent = amount_spent(transaction.payload);
   const auto cost = transaction.fee.checked_add(spent);
   if (!cost || *cost > balance) {
@@ -171,24 +188,84 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
   return screened;
 }
 
+expected<void, Refusal> Admission::check_proof_entry(const ProofCheck& check,
+                                                     PendingTransaction& entry) const {
+  if (auto refusal = refusal_of(check)) return unexpected<Refusal>(std::move(*refusal));
+  auto registered = state_.read(state::proof_entry_key(check.proof_id));
+  if (!registered) {
+    return unexpected<Refusal>(
+        Refusal{RefusalReason::kStateUnavailable, std::move(registered.error())});
+  }
+  if (registered->has_value()) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  fmt::format("proof {} is already registered", check.proof_id.hex()));
+  }
+  entry.difficulty = check.difficulty;
+  entry.work = check.work;
+  entry.single_use_key = check.proof_id;
+  return {};
+}
+
+expected<void, Refusal> Admission::check_evidence_entry(
+    const SubmitEvidence& evidence, const std::optional<Result<ProofCheck>>& check,
+    PendingTransaction& entry) const {
+  if (config_.validators == nullptr) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  "evidence: this node has no validator set to check it against");
+  }
+  VerifiedProofs proofs;
+  if (check) {
+    if (!*check) return unexpected<Refusal>(Refusal{RefusalReason::kInvalidProgram, check->error()});
+    const ProofCheck& outcome = **check;
+    if (!outcome.conclusive) {
+      return refuse(RefusalReason::kUndecided, ErrorCode::kLimit,
+                    fmt::format("evidence: proof {} is undecided on this node (local time guard)",
+                                outcome.proof_id.hex()));
+    }
+    proofs.emplace(outcome.proof_id, VerifiedProof{outcome.proof_id, outcome.verdict,
+                                                   outcome.work, outcome.difficulty});
+    entry.work = outcome.work;
+  }
+  auto checked =
+      check_submitted_evidence(config_.chain_id, *config_.validators, evidence, proofs);
+  if (!checked) {
+    return refuse(RefusalReason::kNotExecutable, checked.error().code,
+                  "evidence: " + checked.error().message);
+  }
+  auto seen = state_.evidence_seen(checked->offence_id);
+  if (!seen) {
+    return unexpected<Refusal>(Refusal{RefusalReason::kStateUnavailable, std::move(seen.error())});
+  }
+  if (*seen) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  fmt::format("evidence: offence {} was already acted on",
+                              checked->offence_id.hex()));
+  }
+  entry.single_use_key = checked->offence_id;
+  return {};
+}
+
 AdmissionOutcome Admission::enter_mempool(Screened screened,
                                           std::optional<Result<ProofCheck>> check) {
   AdmissionReceipt receipt;
   receipt.transaction_id = screened.id;
   receipt.kind = payload_kind(screened.transaction.payload);
-  if (check) {
-    if (!*check) {
-      const Error& error = check->error();
-      return unexpected<Refusal>(Refusal{RefusalReason::kInvalidProgram, error});
+  PendingTransaction entry{std::move(screened.transaction), screened.id, screened.encoded_bytes,
+                           Difficulty(0), WorkUnits(0), std::nullopt};
+  if (const auto* evidence = std::get_if<SubmitEvidence>(&entry.transaction.payload)) {
+    if (auto checked = check_evidence_entry(*evidence, check, entry); !checked) {
+      return unexpected<Refusal>(std::move(checked.error()));
     }
-    if (auto refusal = refusal_of(**check)) return unexpected<Refusal>(std::move(*refusal));
+  } else if (check) {
+    if (!*check) return unexpected<Refusal>(Refusal{RefusalReason::kInvalidProgram, check->error()});
+    if (auto checked = check_proof_entry(**check, entry); !checked) {
+      return unexpected<Refusal>(std::move(checked.error()));
+    }
     receipt.proof_id = (*check)->proof_id;
     receipt.verdict = (*check)->verdict;
     receipt.work = (*check)->work;
     receipt.difficulty = (*check)->difficulty;
   }
-  PendingTransaction entry{std::move(screened.transaction), screened.id, screened.encoded_bytes,
-                           receipt.difficulty};
   auto added = mempool_.add(std::move(entry), screened.account_next_nonce);
   if (!added) {
     return unexpected<Refusal>(Refusal{RefusalReason::kMempool, std::move(added.error())});
@@ -219,8 +296,14 @@ std::vector<AdmissionOutcome> Admission::admit_batch(
   for (std::size_t i = 0; i < encoded_transactions.size(); ++i) {
     screened[i].emplace(screen(encoded_transactions[i]));
     if (!*screened[i]) continue;
-    if (const auto* proof = std::get_if<SubmitProof>(&(*screened[i])->transaction.payload)) {
-      proofs.push_back(proof);
+    const Payload& payload = (*screened[i])->transaction.payload;
+    const SubmitProof* program = nullptr;
+    if (const auto* proof = std::get_if<SubmitProof>(&payload)) program = proof;
+    if (const auto* evidence = std::get_if<SubmitEvidence>(&payload)) {
+      if (evidence->proof) program = &*evidence->proof;
+    }
+    if (program != nullptr) {
+      proofs.push_back(program);
       proof_owner.push_back(i);
     }
   }

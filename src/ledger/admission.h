@@ -9,16 +9,23 @@
 //      (block execution refuses a sender without one), its balance must
 //      cover fee + amount,
 //      and the nonce must lie in [next nonce, next nonce + window), the
-//      window being the mempool's per-sender bound;
+//      window being the mempool's per-sender bound; a transfer, stake or
+//      unstake of zero tokens is refused (execution would refuse it);
 //   5. for SubmitProof, the judge through the ProofVerifier (and its cache):
 //      only a conclusive PROVED is admitted; REFUTED is refused with the
 //      failing condition and the counterexample in the error, UNKNOWN with
 //      its reason, an outcome stopped by this machine's time guard as
 //      undecided here, and an INVALID program with check_proof's error
-//      (line and column);
-//   6. Mempool::add with the judge's difficulty (zero for other kinds),
-//      which refuses duplicates, a (sender, nonce) slot already taken (a
-//      second spend of one nonce) and a full pool the newcomer does not
+//      (line and column); a proof already in the registry is refused;
+//      for SubmitEvidence, the checks block execution makes
+//      (check_submitted_evidence: decoding, signatures against the
+//      validator set, and for a false verdict the judge's outcome of the
+//      program it carries against the accused claim), and an offence
+//      already acted on is refused;
+//   6. Mempool::add with the judge's difficulty (zero for other kinds) and
+//      the proof id or offence id the transaction would use up, which
+//      refuses duplicates of either, a (sender, nonce) slot already taken
+//      (a second spend of one nonce) and a full pool the newcomer does not
 //      outrank.
 //
 // The balance check is against committed state per transaction: pending
@@ -39,6 +46,7 @@
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "consensus/validator_set.h"
 #include "core/types.h"
 #include "judge/verdict.h"
 #include "ledger/mempool.h"
@@ -51,6 +59,8 @@ namespace aethel::ledger {
 struct AdmissionConfig {
   Hash256 chain_id;
   std::size_t max_transaction_bytes = kMaxTransactionBytes;
+  // What evidence is checked against; without one, evidence is refused.
+  consensus::ValidatorSetPtr validators = nullptr;
 };
 
 // Why a transaction was refused; the counters are kept per reason.
@@ -68,6 +78,9 @@ enum class RefusalReason : std::uint8_t {
   kUnknownVerdict,  // the judge's conclusive UNKNOWN (budget exhausted)
   kUndecided,       // stopped by this machine's time guard
   kMempool,         // duplicate, occupied nonce slot, or no room
+  kNotExecutable,   // execution would refuse it whatever the order: a zero amount, a
+                    // proof already registered, evidence that proves nothing or
+                    // whose offence was acted on
 };
 
 const char* refusal_reason_name(RefusalReason reason) noexcept;
@@ -125,6 +138,11 @@ class Admission {
   struct Screened;
 
   expected<Screened, Refusal> screen(ByteView encoded) const;
+  expected<void, Refusal> check_proof_entry(const ProofCheck& check,
+                                            PendingTransaction& entry) const;
+  expected<void, Refusal> check_evidence_entry(const SubmitEvidence& evidence,
+                                               const std::optional<Result<ProofCheck>>& check,
+                                               PendingTransaction& entry) const;
   AdmissionOutcome enter_mempool(Screened screened, std::optional<Result<ProofCheck>> check);
   AdmissionOutcome counted(AdmissionOutcome outcome);
 

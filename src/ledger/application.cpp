@@ -29,12 +29,6 @@ std::optional<std::uint32_t> first_false_claim(const std::vector<consensus::Clai
   return std::nullopt;
 }
 
-// Evidence already acted on, or taken twice into one block, would make the
-// block invalid: its id is the SHA-256 of its bytes.
-Hash256 evidence_id_of(const SubmitEvidence& evidence) {
-  return crypto::sha256(evidence.evidence);
-}
-
 }  // namespace
 
 void MemoryPayloadStore::put(const Hash256& digest, PayloadPtr payload) {
@@ -56,7 +50,10 @@ LedgerApplication::LedgerApplication(LedgerApplicationConfig config, state::Ledg
       verifier_(config_.params.judge_limits, config_.verifier_workers,
                 config_.verifier_cache_entries),
       mempool_(config_.mempool),
-      admission_(AdmissionConfig{.chain_id = config_.params.chain_id}, state_, verifier_, mempool_),
+      admission_(AdmissionConfig{.chain_id = config_.params.chain_id,
+                                 .max_transaction_bytes = kMaxTransactionBytes,
+                                 .validators = config_.validators},
+                 state_, verifier_, mempool_),
       executor_(config_.params, config_.validators, state_, config_.checker),
       executed_(executed),
       tip_digest_(tip_digest),
@@ -86,13 +83,14 @@ LedgerApplication::Judged LedgerApplication::judge_programs(const BlockPayload& 
   const auto outcomes = verifier_.verify(programs);
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     if (!outcomes[i]) {
-      judged.refusal =
+      judged.invalid =
           "program " + std::to_string(i) + " is refused: " + outcomes[i].error().message;
       return judged;
     }
     const ProofCheck& check = *outcomes[i];
     if (!check.conclusive) {
-      judged.refusal = "program " + std::to_string(i) + " was stopped by this machine's time guard";
+      judged.undecided =
+          "program " + std::to_string(i) + " was stopped by this machine's time guard";
       return judged;
     }
     judged.proofs.insert_or_assign(
@@ -101,34 +99,85 @@ LedgerApplication::Judged LedgerApplication::judge_programs(const BlockPayload& 
   return judged;
 }
 
+LedgerApplication::Judged LedgerApplication::judged_payload(const Hash256& digest,
+                                                            const BlockPayload& payload,
+                                                            Height height) {
+  if (const auto kept = verified_payloads_.find(digest); kept != verified_payloads_.end()) {
+    return Judged{kept->second, std::nullopt, std::nullopt};
+  }
+  Judged judged = judge_programs(payload);
+  if (!judged.invalid && !judged.undecided) keep_verified(digest, height, judged.proofs);
+  return judged;
+}
+
+// Outcomes are kept per payload until its height is executed, so that a
+// block verified before it became final is not judged again at delivery
+// whatever the verifier's cache has evicted meanwhile.
+void LedgerApplication::keep_verified(const Hash256& digest, Height height,
+                                      const VerifiedProofs& proofs) {
+  if (verified_payloads_.size() >= config_.max_held_verifications + 1) {
+    verified_payloads_.erase(verified_order_.front().second);
+    verified_order_.erase(verified_order_.begin());
+  }
+  if (verified_payloads_.emplace(digest, proofs).second) {
+    verified_order_.emplace_back(height, digest);
+  }
+}
+
+void LedgerApplication::forget_verified_up_to(Height height) {
+  std::erase_if(verified_order_, [&](const auto& entry) {
+    if (entry.first > height) return false;
+    verified_payloads_.erase(entry.second);
+    return true;
+  });
+}
+
+// Whether a committed block already used what `entry` would use up (its
+// proof registered, its offence acted on): then it can never execute.
+bool LedgerApplication::used_up(const PendingTransaction& entry) const {
+  if (!entry.single_use_key) return false;
+  if (std::holds_alternative<SubmitProof>(entry.transaction.payload)) {
+    const auto registered = state_.read(state::proof_entry_key(*entry.single_use_key));
+    return !registered || registered->has_value();
+  }
+  const auto seen = state_.evidence_seen(*entry.single_use_key);
+  return !seen || *seen;
+}
+
 // The mempool's selection, less what would make the block invalid however it
-// is cut: evidence already acted on or taken twice, and programs that are
-// not a conclusive PROVED here. A sender's transactions after one left out
-// are left out too (their nonces would not follow).
-std::vector<Transaction> LedgerApplication::select_transactions() {
+// is cut: a single-use key already used (such a transaction is dropped from
+// the mempool) or taken twice, programs that are not a conclusive PROVED
+// here, and work beyond the block's limit. A sender's transactions after one
+// left out are left out too (their nonces would not follow).
+std::vector<PendingTransaction> LedgerApplication::select_transactions() {
   const auto lookup = [this](const crypto::PublicKey& sender) { return next_nonce(sender); };
   const std::vector<PendingTransaction> pending = mempool_.select(
       config_.params.max_block_transactions, config_.params.max_block_bytes / 2, lookup);
-  std::set<Hash256> evidence_taken;
+  std::set<Hash256> keys_taken;
   std::set<crypto::PublicKey> senders_cut;
-  std::vector<Transaction> chosen;
+  std::vector<PendingTransaction> chosen;
+  WorkUnits work;
   for (const PendingTransaction& entry : pending) {
     const Transaction& transaction = entry.transaction;
     if (senders_cut.contains(transaction.sender.key)) continue;
     bool keep = true;
-    if (const auto* evidence = std::get_if<SubmitEvidence>(&transaction.payload)) {
-      const Hash256 id = evidence_id_of(*evidence);
-      const auto seen = state_.evidence_seen(id);
-      keep = seen && !*seen && evidence_taken.insert(id).second;
+    if (used_up(entry)) {
+      mempool_.drop(entry.id);
+      keep = false;
+    } else if (entry.single_use_key && !keys_taken.insert(*entry.single_use_key).second) {
+      keep = false;
     } else if (const auto* proof = std::get_if<SubmitProof>(&transaction.payload)) {
       const auto check = verifier_.verify_one(*proof);
       keep = check && check->conclusive && check->verdict == judge::Verdict::kProved;
     }
+    const auto work_after = work.checked_add(entry.work);
+    if (keep && (!work_after || *work_after > config_.params.max_block_work)) keep = false;
     if (!keep) {
       senders_cut.insert(transaction.sender.key);
       continue;
     }
-    chosen.push_back(transaction);
+    work = *work_after;
+    chosen.push_back(entry);
   }
   return chosen;
 }
@@ -159,19 +208,23 @@ Result<consensus::ProposalReady> LedgerApplication::propose(
   }
   auto payload = std::make_shared<BlockPayload>();
   payload->parent_commit = parent_commit_;
-  std::vector<Transaction> candidates = select_transactions();
+  std::vector<PendingTransaction> candidates = select_transactions();
   std::vector<consensus::Claim> claims;
+  VerifiedProofs proofs;
   const auto plans = [&](std::size_t count) {
-    payload->transactions.assign(candidates.begin(),
-                                 candidates.begin() + static_cast<std::ptrdiff_t>(count));
-    const Judged judged = judge_programs(*payload);
-    return !judged.refusal && plan_proposal(request, *payload, judged.proofs, claims).has_value();
+    payload->transactions.clear();
+    for (std::size_t i = 0; i < count; ++i) payload->transactions.push_back(candidates[i].transaction);
+    Judged judged = judge_programs(*payload);
+    if (judged.invalid || judged.undecided) return false;
+    proofs = std::move(judged.proofs);
+    return plan_proposal(request, *payload, proofs, claims).has_value();
   };
   // A transaction the executor refuses (a spend the balance no longer
-  // covers, evidence against a validator already gone) must not cost the
-  // whole height: find the longest prefix that plans, leave out the
-  // transaction after it and its sender's later ones, and try again. The
-  // empty payload always plans.
+  // covers, evidence too old, an unstake of stake the consensus set counts)
+  // must not cost the whole height: find the longest prefix that plans,
+  // drop the transaction after it from the mempool (it cannot execute on
+  // this state; its sender may send another with its nonce), leave out its
+  // sender's later ones, and try again. The empty payload always plans.
   while (!plans(candidates.size())) {
     if (candidates.empty()) {
       return fail(ErrorCode::kInvalidArgument,
@@ -184,15 +237,17 @@ Result<consensus::ProposalReady> LedgerApplication::propose(
       (plans(middle) ? good : bad) = middle;
     }
     ++counters_.proposal_trims;
-    const crypto::PublicKey sender = candidates[good].sender.key;
-    std::vector<Transaction> kept(candidates.begin(),
-                                  candidates.begin() + static_cast<std::ptrdiff_t>(good));
+    mempool_.drop(candidates[good].id);
+    const crypto::PublicKey sender = candidates[good].transaction.sender.key;
+    std::vector<PendingTransaction> kept(candidates.begin(),
+                                         candidates.begin() + static_cast<std::ptrdiff_t>(good));
     for (std::size_t i = good + 1; i < candidates.size(); ++i) {
-      if (candidates[i].sender.key != sender) kept.push_back(std::move(candidates[i]));
+      if (candidates[i].transaction.sender.key != sender) kept.push_back(std::move(candidates[i]));
     }
     candidates = std::move(kept);
   }
   const Hash256 digest = payload_digest(*payload);
+  keep_verified(digest, request.height, proofs);
   ++counters_.proposals;
   counters_.proposal_transactions += payload->transactions.size();
   payloads_.put(digest, std::move(payload));
@@ -234,8 +289,9 @@ consensus::BlockVerified LedgerApplication::verify_now(const consensus::Block& b
   if (block.parent_digest != tip_digest_) return refuse("parent is not the executed block");
   const PayloadPtr payload = payloads_.find(block.payload_digest);
   if (!payload) return refuse("payload " + block.payload_digest.hex() + " is not available");
-  const Judged judged = judge_programs(*payload);
-  if (judged.refusal) return refuse(*judged.refusal);
+  const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
+  if (judged.invalid) return refuse(*judged.invalid);
+  if (judged.undecided) return refuse(*judged.undecided);
   auto expected = claims_of(*payload, judged.proofs);
   if (!expected) return refuse(expected.error().message);
   if (const auto index = first_false_claim(block.claims, *expected)) {
@@ -267,8 +323,10 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
     return fail(ErrorCode::kNotFound,
                 "payload of final block " + to_string(block.height) + " is not available");
   }
-  const Judged judged = judge_programs(*payload);
-  if (judged.refusal) return fail(ErrorCode::kInvalidArgument, *judged.refusal);
+  if (!verified_payloads_.contains(block.payload_digest)) ++counters_.delivered_judged_again;
+  const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
+  if (judged.invalid) return fail(ErrorCode::kInvalidArgument, *judged.invalid);
+  if (judged.undecided) return fail(ErrorCode::kLimit, *judged.undecided);
   auto plan = executor_.plan(context_of(block), *payload, judged.proofs);
   if (!plan) return unexpected<Error>(plan.error());
   Delivered delivered;
@@ -283,12 +341,20 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
   tip_digest_ = consensus::block_digest(block);
   parent_commit_ = deliver.commit_certificate;
   ++counters_.delivered;
+  forget_verified_up_to(executed_);
   std::vector<TransactionId> included;
+  std::vector<Hash256> used_keys;
   included.reserve(payload->transactions.size());
   for (const Transaction& transaction : payload->transactions) {
     included.push_back(transaction_id(config_.params.chain_id, transaction));
+    if (const auto* proof = std::get_if<SubmitProof>(&transaction.payload)) {
+      used_keys.push_back(proof_id(*proof));
+    }
   }
-  mempool_.remove_committed(included,
+  for (const SlashingApplied& slashing : delivered.slashings) {
+    used_keys.push_back(slashing.evidence_id);
+  }
+  mempool_.remove_committed(included, used_keys,
                             [this](const crypto::PublicKey& sender) { return next_nonce(sender); });
   delivered.executed = consensus::Executed{block.height, version->root()};
 

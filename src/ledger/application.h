@@ -111,6 +111,7 @@ struct ApplicationCounters {
   std::uint64_t verified_refused = 0;  // invalid for another reason, or inconclusive
   std::uint64_t held = 0;
   std::uint64_t delivered = 0;
+  std::uint64_t delivered_judged_again = 0;  // delivered without outcomes kept from verification
 };
 
 class LedgerApplication {
@@ -158,11 +159,16 @@ class LedgerApplication {
  private:
   struct Judged {
     VerifiedProofs proofs;
-    std::optional<std::string> refusal;  // a program refused or left undecided
+    std::optional<std::string> invalid;    // a program the judge refuses: on every node
+    std::optional<std::string> undecided;  // stopped by this machine's time guard
   };
 
   Judged judge_programs(const BlockPayload& payload);
-  std::vector<Transaction> select_transactions();
+  Judged judged_payload(const Hash256& digest, const BlockPayload& payload, Height height);
+  void keep_verified(const Hash256& digest, Height height, const VerifiedProofs& proofs);
+  void forget_verified_up_to(Height height);
+  bool used_up(const PendingTransaction& entry) const;
+  std::vector<PendingTransaction> select_transactions();
   Result<BlockPlan> plan_proposal(const consensus::RequestProposal& request,
                                   const BlockPayload& payload, const VerifiedProofs& proofs,
                                   std::vector<consensus::Claim>& claims) const;
@@ -181,6 +187,10 @@ class LedgerApplication {
   Hash256 tip_digest_;
   consensus::CertificatePtr parent_commit_;
   std::vector<consensus::BlockPtr> held_;  // in the order asked
+  // Outcomes of payloads verified or proposed and not yet executed, by
+  // payload digest, with their (height, digest) in the order kept.
+  std::map<Hash256, VerifiedProofs> verified_payloads_;
+  std::vector<std::pair<Height, Hash256>> verified_order_;
   ApplicationCounters counters_;
 };
 

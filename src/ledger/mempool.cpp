@@ -36,6 +36,13 @@ Result<Admitted> Mempool::add(PendingTransaction entry, Nonce account_next_nonce
     return refuse(ErrorCode::kInvalidArgument,
                   "transaction " + entry.id.hex() + " is already pending");
   }
+  if (entry.single_use_key) {
+    if (const auto holder = holder_of(*entry.single_use_key)) {
+      return refuse(ErrorCode::kInvalidArgument,
+                    "transaction " + holder->hex() + " already pending uses " +
+                        entry.single_use_key->hex());
+    }
+  }
   if (transaction.nonce < account_next_nonce) {
     return refuse(ErrorCode::kInvalidArgument, "nonce " + to_string(transaction.nonce) +
                                                    " was already used (the account's next is " +
@@ -85,6 +92,7 @@ Result<Admitted> Mempool::add(PendingTransaction entry, Nonce account_next_nonce
   bytes_ += entry.encoded_bytes;
   by_sender_[transaction.sender.key][transaction.nonce] = entry.id;
   by_rank_.insert(rank);
+  if (entry.single_use_key) by_single_use_key_.emplace(*entry.single_use_key, entry.id);
   const TransactionId id = entry.id;
   by_id_.emplace(id, Held{std::move(entry), rank});
   return Admitted{std::move(evicted)};
@@ -122,11 +130,18 @@ std::vector<PendingTransaction> Mempool::select(std::size_t max_count, std::size
 }
 
 void Mempool::remove_committed(std::span<const TransactionId> included,
+                               std::span<const Hash256> used_keys,
                                const NextNonceLookup& next_nonce) {
   for (const auto& id : included) {
     if (!by_id_.contains(id)) continue;
     erase(id);
     ++counters_.committed;
+  }
+  for (const auto& key : used_keys) {
+    const auto holder = holder_of(key);
+    if (!holder) continue;
+    erase(*holder);
+    ++counters_.superseded;
   }
   std::vector<TransactionId> stale;
   for (const auto& [sender, slots] : by_sender_) {
@@ -140,8 +155,21 @@ void Mempool::remove_committed(std::span<const TransactionId> included,
   counters_.stale += stale.size();
 }
 
+bool Mempool::drop(const TransactionId& id) {
+  if (!by_id_.contains(id)) return false;
+  erase(id);
+  ++counters_.dropped;
+  return true;
+}
+
 bool Mempool::contains(const TransactionId& id) const {
   return by_id_.contains(id);
+}
+
+std::optional<TransactionId> Mempool::holder_of(const Hash256& key) const {
+  const auto found = by_single_use_key_.find(key);
+  if (found == by_single_use_key_.end()) return std::nullopt;
+  return found->second;
 }
 
 void Mempool::erase(const TransactionId& id) {
@@ -153,6 +181,7 @@ void Mempool::erase(const TransactionId& id) {
   sender->second.erase(transaction.nonce);
   if (sender->second.empty()) by_sender_.erase(sender);
   by_rank_.erase(held->second.rank);
+  if (const auto& key = held->second.entry.single_use_key) by_single_use_key_.erase(*key);
   bytes_ -= held->second.entry.encoded_bytes;
   by_id_.erase(held);
 }

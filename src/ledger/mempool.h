@@ -8,7 +8,9 @@
 //
 // The mempool holds what admission (signature, size, nonce, the judge's
 // verdict) already accepted; it checks only what depends on its own contents:
-// duplicates, a nonce slot already taken, the per-sender window, and room.
+// duplicates (by transaction id, and by what executing a transaction uses
+// up: a proof id or an offence id), a nonce slot already taken, the
+// per-sender window, and room.
 // When full, the lowest-ranked transaction is evicted for a higher-ranked
 // newcomer; a newcomer that ranks below everything pending is refused.
 //
@@ -47,6 +49,11 @@ struct PendingTransaction {
   TransactionId id;
   std::size_t encoded_bytes = 0;
   Difficulty difficulty;  // the judge's, for a proof; zero for other kinds
+  WorkUnits work;         // prover work its program costs a block (proof or evidence)
+  // What executing it uses up, so that no other transaction holding the same
+  // key can execute after it: the proof id a SubmitProof registers, the
+  // offence id evidence records. At most one pending transaction holds a key.
+  std::optional<Hash256> single_use_key;
 };
 
 struct MempoolCounters {
@@ -55,6 +62,8 @@ struct MempoolCounters {
   std::uint64_t evicted = 0;
   std::uint64_t committed = 0;  // removed because a block included them
   std::uint64_t stale = 0;      // removed because their nonce was used
+  std::uint64_t superseded = 0;  // removed because a block used their single-use key
+  std::uint64_t dropped = 0;     // removed because block execution refused them
 };
 
 struct Admitted {
@@ -70,8 +79,8 @@ class Mempool {
   explicit Mempool(MempoolLimits limits);
 
   // Adds `entry`, given its sender's next nonce in the committed state.
-  // Refuses (counting the refusal): a duplicate id or an occupied
-  // (sender, nonce) slot (kInvalidArgument), a nonce below the account's next
+  // Refuses (counting the refusal): a duplicate id or single-use key, an
+  // occupied (sender, nonce) slot (kInvalidArgument), a nonce below the account's next
   // nonce (kInvalidArgument) or beyond the per-sender window (kLimit), an
   // entry larger than the whole byte bound, or one ranking below everything
   // in a full pool (kLimit).
@@ -82,11 +91,21 @@ class Mempool {
   std::vector<PendingTransaction> select(std::size_t max_count, std::size_t max_bytes,
                                          const NextNonceLookup& next_nonce) const;
 
-  // After a block commits: drops the transactions it included and every
-  // pending one whose nonce its sender has now used.
-  void remove_committed(std::span<const TransactionId> included, const NextNonceLookup& next_nonce);
+  // After a block commits: drops the transactions it included, every
+  // pending one holding a single-use key in `used_keys` (the proof ids the
+  // block registered, the offence ids it acted on), and every pending one
+  // whose nonce its sender has now used.
+  void remove_committed(std::span<const TransactionId> included,
+                        std::span<const Hash256> used_keys, const NextNonceLookup& next_nonce);
+
+  // Drops a transaction block execution refused on the committed state
+  // (counted as dropped); the sender's later nonces stay and wait for the
+  // slot to be filled again. False when it is not pending.
+  bool drop(const TransactionId& id);
 
   bool contains(const TransactionId& id) const;
+  // The pending transaction holding `key`, if any.
+  std::optional<TransactionId> holder_of(const Hash256& key) const;
   std::size_t size() const noexcept { return by_id_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
   const MempoolCounters& counters() const noexcept { return counters_; }
@@ -118,6 +137,7 @@ class Mempool {
   std::set<Rank> by_rank_;
   // sender -> nonce -> id: the occupied slots and the nonce order.
   std::map<crypto::PublicKey, std::map<Nonce, TransactionId>> by_sender_;
+  std::map<Hash256, TransactionId> by_single_use_key_;
   std::size_t bytes_ = 0;
   std::uint64_t next_arrival_ = 0;
   MempoolCounters counters_;

@@ -145,7 +145,7 @@ TEST(MempoolTest, CommittedAndStaleTransactionsLeave) {
   for (const auto& e : {a0, a1, b0}) ASSERT_TRUE(pool.add(e, Nonce(0)));
   // A block included a0, and another node's transaction used sender 2's nonce 0.
   const std::vector<TransactionId> included{a0.id};
-  pool.remove_committed(included, [&](const crypto::PublicKey&) { return Nonce(1); });
+  pool.remove_committed(included, {}, [&](const crypto::PublicKey&) { return Nonce(1); });
   EXPECT_FALSE(pool.contains(a0.id));
   EXPECT_TRUE(pool.contains(a1.id));
   EXPECT_FALSE(pool.contains(b0.id));
