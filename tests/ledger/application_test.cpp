@@ -8,10 +8,12 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "consensus/evidence.h"
 #include "consensus/messages.h"
 #include "crypto/sha256.h"
 #include "ledger/genesis.h"
@@ -50,23 +52,32 @@ std::string transfer_program(int index) {
 // The chain every node of a test shares: parameters, genesis, validators,
 // and the payload store standing for the network.
 struct Chain {
-  Chain() : params(default_chain_params(crypto::sha256("application-test-chain"))) {
+  explicit Chain(const std::function<void(ChainParams&)>& adjust = {})
+      : params(default_chain_params(crypto::sha256("application-test-chain"))) {
+    if (adjust) adjust(params);
+    EXPECT_TRUE(params.validate().has_value());
     for (std::size_t i = 0; i < kValidators; ++i) {
       validator_keys.push_back(key("validator-" + std::to_string(i)));
       genesis.validators.push_back({validator_keys.back().public_key, Stake(100'000)});
     }
     genesis.accounts.push_back({user.public_key, TokenAmount(1'000'000)});
+    genesis.accounts.push_back({other_user.public_key, TokenAmount(1'000'000)});
     auto set = genesis_validator_set(genesis, params);
     EXPECT_TRUE(set.has_value());
     validators = std::make_shared<const consensus::ValidatorSet>(std::move(*set));
   }
 
   Bytes transaction(Payload payload, std::uint64_t nonce) const {
+    return transaction_from(user, std::move(payload), nonce);
+  }
+
+  Bytes transaction_from(const crypto::KeyPair& sender, Payload payload,
+                         std::uint64_t nonce) const {
     Transaction transaction;
     transaction.payload = std::move(payload);
     transaction.fee = TokenAmount(10);
     transaction.nonce = Nonce(nonce);
-    sign_transaction(params.chain_id, user, transaction);
+    sign_transaction(params.chain_id, sender, transaction);
     return encode_transaction(transaction);
   }
 
@@ -90,13 +101,15 @@ struct Chain {
   Genesis genesis;
   std::vector<crypto::KeyPair> validator_keys;
   crypto::KeyPair user = key("user");
+  crypto::KeyPair other_user = key("other-user");
   consensus::ValidatorSetPtr validators;
   MemoryPayloadStore payloads;
 };
 
 // One validator: its own folder, state and application.
 struct Node {
-  Node(Chain& chain, std::size_t index) {
+  Node(Chain& chain, std::size_t index,
+       const std::function<void(LedgerApplicationConfig&)>& adjust = {}) {
     auto opened = state::LedgerState::open(folder.path(), state::TreeConfig{.sync_writes = false},
                                            ledger_config(chain.params));
     EXPECT_TRUE(opened.has_value()) << opened.error().to_string();
@@ -106,6 +119,7 @@ struct Node {
     config.params = chain.params;
     config.validators = chain.validators;
     config.self = ValidatorIndex(index);
+    if (adjust) adjust(config);
     application = std::make_unique<LedgerApplication>(std::move(config), *state, chain.payloads);
   }
 
@@ -280,6 +294,151 @@ TEST_F(LedgerApplicationTest, ForgottenHeldBlocksAreNotAnswered) {
   auto delivered = follower.application->deliver({first, chain.commit_certificate(*first)});
   ASSERT_TRUE(delivered.has_value());
   EXPECT_TRUE(delivered->verified.empty());
+}
+
+// A validator's two signed votes of one phase for different digests at
+// `height`: signing twice.
+Bytes equivocation(const Chain& chain, std::size_t voter, Height height,
+                   consensus::VotePhase phase) {
+  const auto vote = [&](std::string_view digest) {
+    return consensus::sign_vote(chain.params.chain_id, chain.validator_keys[voter].secret_key,
+                                phase, View(0), height, crypto::sha256(digest),
+                                ValidatorIndex(voter));
+  };
+  return consensus::encode_evidence(consensus::make_equivocation_evidence(vote("a"), vote("b")));
+}
+
+SubmitProof program_number(int index) {
+  return SubmitProof{transfer_program(index), WorkUnits(0)};
+}
+
+TEST(LedgerApplicationOutcomes, DeliveryDoesNotJudgeAgainWhatVerificationJudged) {
+  Chain chain;
+  Node leader{chain, 0};
+  // No cache: only the outcomes kept for the block can spare a second run.
+  Node follower{chain, 1, [](LedgerApplicationConfig& config) {
+                  config.verifier_cache_entries = 0;
+                }};
+  submit(leader, {chain.transaction(program_number(1), 0), chain.transaction(program_number(2), 1)});
+  auto ready = leader.application->propose({Height(1), Hash256{}}, 1'000);
+  ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+  const auto block = block_from(*ready, Hash256{}, 0);
+  const auto verified = follower.application->verify(block);
+  ASSERT_TRUE(verified.has_value() && verified->ok);
+  const std::uint64_t judged = follower.application->verifier().counters().judged;
+  EXPECT_EQ(judged, 2u);
+  ASSERT_TRUE(follower.application->deliver({block, chain.commit_certificate(*block)}));
+  EXPECT_EQ(follower.application->verifier().counters().judged, judged);
+  EXPECT_EQ(follower.application->counters().delivered_judged_again, 0u);
+}
+
+TEST(LedgerApplicationMempool, APendingProofIsDroppedOnceAnotherSendersBlockRegistersIt) {
+  Chain chain;
+  Node leader{chain, 0};
+  Node follower{chain, 1};
+  const SubmitProof program = program_number(7);
+  submit(leader, {chain.transaction_from(chain.other_user, program, 0)});
+  submit(follower, {chain.transaction(program, 0),
+                    chain.transaction(Transfer{chain.other_user.public_key, TokenAmount(5)}, 1)});
+  // One pending transaction per proof id: a second sender's is refused.
+  const auto second = follower.application->submit(
+      chain.transaction_from(chain.other_user, program, 0));
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().reason, RefusalReason::kMempool);
+
+  auto ready = leader.application->propose({Height(1), Hash256{}}, 1'000);
+  ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+  const auto block = block_from(*ready, Hash256{}, 0);
+  ASSERT_TRUE(follower.application->deliver({block, chain.commit_certificate(*block)}));
+  const MempoolCounters& counters = follower.application->mempool().counters();
+  EXPECT_EQ(counters.superseded, 1u);
+  EXPECT_EQ(follower.application->mempool().size(), 1u);  // the transfer waits for nonce 0
+  // The program is registered now: admission refuses it for good.
+  const auto again = follower.application->submit(chain.transaction(program, 0));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().reason, RefusalReason::kNotExecutable);
+  EXPECT_NE(again.error().error.message.find("already registered"), std::string::npos);
+}
+
+TEST(LedgerApplicationMempool, ATransferOfZeroTokensIsRefusedAtAdmission) {
+  Chain chain;
+  Node node{chain, 0};
+  const auto zero =
+      node.application->submit(chain.transaction(Transfer{chain.other_user.public_key, {}}, 0));
+  ASSERT_FALSE(zero.has_value());
+  EXPECT_EQ(zero.error().reason, RefusalReason::kNotExecutable);
+}
+
+TEST(LedgerApplicationMempool, EvidenceIsAdmittedOnceAndRefusedAfterItsOffenceIsActedOn) {
+  Chain chain;
+  Node leader{chain, 0};
+  const Bytes prepares = equivocation(chain, 2, Height(1), consensus::VotePhase::kPrepare);
+  // Commits at the same height prove the same act: signing twice at height 1.
+  const Bytes commits = equivocation(chain, 2, Height(1), consensus::VotePhase::kCommit);
+  submit(leader, {chain.transaction(SubmitEvidence{prepares, std::nullopt}, 0)});
+  const auto same_act = leader.application->submit(
+      chain.transaction_from(chain.other_user, SubmitEvidence{commits, std::nullopt}, 0));
+  ASSERT_FALSE(same_act.has_value());
+  EXPECT_EQ(same_act.error().reason, RefusalReason::kMempool);
+  const auto garbage =
+      leader.application->submit(chain.transaction(SubmitEvidence{Bytes{1, 2, 3}, {}}, 1));
+  ASSERT_FALSE(garbage.has_value());
+  EXPECT_EQ(garbage.error().reason, RefusalReason::kNotExecutable);
+  EXPECT_NE(garbage.error().error.message.find("does not decode"), std::string::npos);
+
+  auto ready = leader.application->propose({Height(1), Hash256{}}, 1'000);
+  ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+  const auto block = block_from(*ready, Hash256{}, 0);
+  auto delivered = leader.application->deliver({block, chain.commit_certificate(*block)});
+  ASSERT_TRUE(delivered.has_value()) << delivered.error().to_string();
+  ASSERT_EQ(delivered->slashings.size(), 1u);
+  const auto after = leader.application->submit(
+      chain.transaction_from(chain.other_user, SubmitEvidence{commits, std::nullopt}, 0));
+  ASSERT_FALSE(after.has_value());
+  EXPECT_EQ(after.error().reason, RefusalReason::kNotExecutable);
+  EXPECT_NE(after.error().error.message.find("already acted on"), std::string::npos);
+}
+
+TEST(LedgerApplicationProposal, ATransactionThatCannotExecuteIsDroppedFromTheMempool) {
+  Chain chain;
+  Node leader{chain, 0};
+  // Each spend is covered by the committed balance alone, not both together.
+  submit(leader, {chain.transaction(Transfer{chain.other_user.public_key, TokenAmount(600'000)}, 0),
+                  chain.transaction(Transfer{chain.other_user.public_key, TokenAmount(600'000)}, 1)});
+  auto ready = leader.application->propose({Height(1), Hash256{}}, 1'000);
+  ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+  EXPECT_EQ(chain.payloads.find(ready->payload_digest)->transactions.size(), 1u);
+  EXPECT_EQ(leader.application->counters().proposal_trims, 1u);
+  EXPECT_EQ(leader.application->mempool().counters().dropped, 1u);
+  EXPECT_EQ(leader.application->mempool().size(), 1u);
+  // The next proposal does not trim again.
+  ASSERT_TRUE(leader.application->propose({Height(1), Hash256{}}, 1'000).has_value());
+  EXPECT_EQ(leader.application->counters().proposal_trims, 1u);
+}
+
+TEST(LedgerApplicationProposal, AProposalStaysWithinTheBlockWorkLimit) {
+  constexpr std::uint64_t kLimit = 5'000;
+  Chain chain([](ChainParams& params) {
+    params.judge_limits.budget_max = kLimit;
+    params.judge_limits.budget_default = kLimit;
+    params.max_block_work = WorkUnits(kLimit);
+  });
+  Node leader{chain, 0};
+  std::vector<std::uint64_t> work;
+  for (int i = 0; i < 6; ++i) {
+    const auto receipt = leader.application->submit(chain.transaction(program_number(i + 1), i));
+    ASSERT_TRUE(receipt.has_value()) << receipt.error().error.to_string();
+    work.push_back(receipt->work.value());
+  }
+  auto ready = leader.application->propose({Height(1), Hash256{}}, 1'000);
+  ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+  const std::size_t taken = ready->claims.size();
+  ASSERT_GE(taken, 1u);
+  ASSERT_LT(taken, work.size());
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < taken; ++i) total += work[i];
+  EXPECT_LE(total, kLimit);
+  EXPECT_GT(total + work[taken], kLimit);
 }
 
 }  // namespace

@@ -672,4 +672,43 @@ TEST(BlockRefusals, APlanComputedOnAnOlderVersionIsNotApplied) {
 }
 
 }  // namespace
+TEST(BlockExecution, ABlockAskingMoreProverWorkThanTheLimitIsRefused) {
+  TestChain chain;
+  const std::uint64_t limit = chain.params().max_block_work.value();
+  const SubmitProof first = test_program(1);
+  const SubmitProof second = test_program(2);
+  VerifiedProofs proofs{{proof_id(first), outcome(first, Verdict::kProved, 1, limit / 2)},
+                        {proof_id(second), outcome(second, Verdict::kProved, 1, limit / 2 + 1)}};
+  const Hash256 root = chain.root();
+  auto plan = chain.commit(chain.payload({chain.transaction(chain.user(0), first),
+                                          chain.transaction(chain.user(1), second)}),
+                           proofs);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().code, ErrorCode::kLimit);
+  EXPECT_NE(plan.error().message.find("above the limit of " + std::to_string(limit)),
+            std::string::npos)
+      << plan.error().message;
+  EXPECT_EQ(chain.root(), root);
+  // Exactly at the limit is a block.
+  proofs[proof_id(second)].work = WorkUnits(limit - limit / 2);
+  EXPECT_TRUE(chain.commit(chain.payload({chain.transaction(chain.user(0), first),
+                                          chain.transaction(chain.user(1), second)}),
+                           proofs));
+}
+
+TEST(BlockExecution, EvidenceOlderThanItsAgeLimitIsRefused) {
+  TestChain chain;  // evidence is accepted for 2 blocks
+  for (int h = 1; h <= 4; ++h) ASSERT_TRUE(chain.commit(chain.payload({})));
+  // Height 5: an act at height 2 is 3 blocks old.
+  auto old = chain.commit(chain.payload({chain.transaction(
+      chain.user(0), SubmitEvidence{equivocation_by(chain, 1, 2), std::nullopt})}));
+  ASSERT_FALSE(old);
+  EXPECT_NE(old.error().message.find("evidence of an act at height 2 is too old at height 5"),
+            std::string::npos)
+      << old.error().message;
+  // An act at height 3 is still in time.
+  EXPECT_TRUE(chain.commit(chain.payload({chain.transaction(
+      chain.user(0), SubmitEvidence{equivocation_by(chain, 1, 3), std::nullopt})})));
+}
+
 }  // namespace aethel::ledger::testing
