@@ -120,6 +120,12 @@ Result<BlockPlan> BlockExecutor::plan(const BlockContext& context, const BlockPa
   AETHEL_TRY(store_pending_reward(run));
   AETHEL_TRY(update_epoch_statuses(run));
   plan.transition.changes = working.changes();
+  auto prepared = state_.prepare(plan.transition);
+  if (!prepared) {
+    return fail(prepared.error().code,
+                "block " + to_string(plan.height) + ": " + prepared.error().message);
+  }
+  plan.prepared = std::move(*prepared);
   return plan;
 }
 
@@ -130,7 +136,7 @@ Result<state::VersionInfo> BlockExecutor::apply(BlockPlan plan) {
                   std::to_string(plan.base_version) + ", but the state is at version " +
                   std::to_string(latest));
   }
-  auto applied = state_.apply(plan.transition);
+  auto applied = state_.apply_prepared(std::move(plan.prepared));
   if (!applied) {
     return fail(applied.error().code,
                 "block " + to_string(plan.height) + ": " + applied.error().message);

@@ -103,6 +103,9 @@ struct BlockPlan {
   Height height;
   state::Version base_version = 0;  // the committed version the plan was computed on
   state::Transition transition;
+  // The transition checked by the state (conservation included) and ready
+  // to write: a block that plans also applies.
+  state::PreparedTransition prepared;
   // Paid for block height - 1 (empty at height 1): emission plus fees,
   // shared by split_block_reward.
   TokenAmount parent_emission;
@@ -128,14 +131,16 @@ class BlockExecutor {
                 std::shared_ptr<consensus::SignatureChecker> checker = nullptr);
 
   // Checks the block against the latest committed state and computes its
-  // transition without writing. `proofs` holds the verifier's outcome for
-  // every program the payload carries (programs_of), by proof id.
+  // transition without writing, including the state's own checks
+  // (conservation): a block that plans also applies, so no validator votes
+  // for a block it then cannot execute. `proofs` holds the verifier's
+  // outcome for every program the payload carries (programs_of), by proof
+  // id.
   Result<BlockPlan> plan(const BlockContext& context, const BlockPayload& payload,
                          const VerifiedProofs& proofs) const;
 
   // Writes the plan as one atomic version. Refuses (kInvalidArgument) a
-  // plan computed on another version than the latest; the state refuses
-  // (kConservation) a transition that breaks conservation.
+  // plan computed on another version than the latest.
   Result<state::VersionInfo> apply(BlockPlan plan);
 
   // plan() then apply().

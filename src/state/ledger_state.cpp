@@ -193,6 +193,21 @@ Result<VersionInfo> LedgerState::apply_genesis(const std::vector<Record>& record
 }
 
 Result<VersionInfo> LedgerState::apply(const Transition& transition) {
+  auto prepared = prepare(transition);
+  if (!prepared) return unexpected<Error>(std::move(prepared).error());
+  return apply_prepared(std::move(*prepared));
+}
+
+Result<VersionInfo> LedgerState::apply_prepared(PreparedTransition prepared) {
+  if (prepared.base_version != tree_->latest_version()) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("transition prepared on version {}, but the state is at version {}",
+                            prepared.base_version, tree_->latest_version()));
+  }
+  return commit(std::move(prepared.updates), prepared.totals);
+}
+
+Result<PreparedTransition> LedgerState::prepare(const Transition& transition) const {
   auto current_supply = supply();
   if (!current_supply) return unexpected<Error>(std::move(current_supply).error());
   Holdings added;
@@ -259,7 +274,7 @@ Result<VersionInfo> LedgerState::apply(const Transition& transition) {
   if (!(next_supply == *current_supply)) {
     updates.push_back(LeafUpdate{supply_key(), encode_record(next_supply)});
   }
-  return commit(std::move(updates), next);
+  return PreparedTransition{tree_->latest_version(), std::move(updates), next};
 }
 
 Result<std::optional<Record>> LedgerState::read(const TreeKey& key) const {

@@ -55,6 +55,15 @@ struct Transition {
   TokenAmount slashed;  // tokens destroyed by slashing
 };
 
+// A transition checked against one version (conservation included) and
+// reduced to the leaf updates that write it; LedgerState::apply_prepared
+// writes it if the state is still at that version.
+struct PreparedTransition {
+  Version base_version = 0;
+  std::vector<LeafUpdate> updates;
+  LedgerTotals totals;
+};
+
 class LedgerState {
  public:
   static Result<std::unique_ptr<LedgerState>> open(const std::filesystem::path& directory,
@@ -66,6 +75,12 @@ class LedgerState {
   Result<VersionInfo> apply_genesis(const std::vector<Record>& records);
   // Checks conservation, then writes the transition as the next version.
   Result<VersionInfo> apply(const Transition& transition);
+  // The checks of apply without the write: every change's record kind and
+  // key, evidence never overwritten, and conservation of the totals.
+  Result<PreparedTransition> prepare(const Transition& transition) const;
+  // Writes a prepared transition; refuses (kInvalidArgument) one prepared on
+  // another version than the latest.
+  Result<VersionInfo> apply_prepared(PreparedTransition prepared);
 
   Result<std::optional<Record>> read(const TreeKey& key) const;
   Result<std::optional<AccountRecord>> account(const crypto::PublicKey& owner) const;
