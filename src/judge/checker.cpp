@@ -574,6 +574,7 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
   CheckedProgram result;
   result.syntax = std::move(program);
   std::map<std::string_view, ast::Position> seen;
+  std::uint64_t program_budget = 0;
   for (const auto& item : result.syntax.items) {
     const auto& [name, position] = std::visit(
         [](const auto& node) {
@@ -598,6 +599,16 @@ Checked<CheckedProgram> check_program(ast::Program program, const Limits& limits
           check_batch(std::get<ast::Batch>(item), limits, default_budget, result.warnings);
       if (!checked) return unexpected(checked.error());
       result.units.push_back(std::move(*checked));
+    }
+    // Budgets are at most budget_max each and there are at most items_max
+    // units of at most batch_intents_max intents, so the sum cannot wrap.
+    program_budget += result.units.back().budget;
+    if (program_budget > limits.program_budget_max) {
+      return refuse(ErrorCode::kLimit, position,
+                    fmt::format("the budgets of the program's intents reach {} work units at "
+                                "'{}', above the program ceiling of {}; give intents smaller "
+                                "'budget' settings or split the program",
+                                program_budget, name, limits.program_budget_max));
     }
   }
   for (auto& unit : result.units) unit.time_guard_ms = limits.prover_time_guard_ms;

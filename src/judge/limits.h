@@ -10,7 +10,9 @@ namespace aethel::judge {
 
 // Bumped whenever verdicts, work or difficulty of any program could change.
 // Nodes with different judge versions never validate each other's blocks.
-inline constexpr std::uint32_t kJudgeVersion = 1;
+// Version 2: programs whose intents' budgets sum above program_budget_max
+// are refused.
+inline constexpr std::uint32_t kJudgeVersion = 2;
 
 struct Limits {
   std::size_t source_bytes_max = 64 * 1024;
@@ -29,6 +31,11 @@ struct Limits {
   // 1,000,000), so the ceiling stays where even such a unit ends in seconds.
   std::uint64_t budget_default = 500'000;
   std::uint64_t budget_max = 1'000'000;  // ceiling for `budget: N`
+  // Ceiling for the budgets of all of one program's intents together (the
+  // default budget counts for an intent without `budget: N`): what bounds
+  // the work one submission can ask of every validator. Twenty intents at
+  // the default budget, or ten at the ceiling.
+  std::uint64_t program_budget_max = 10'000'000;
   // A local safety net, not part of the protocol: a query still running
   // after this long is stopped and the unit reported UNKNOWN with a note, so
   // that no input can hang this machine. Budgets within the ceiling stay

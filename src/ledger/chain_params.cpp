@@ -25,10 +25,11 @@ Result<void> check_block_limits(const ChainParams& params) {
                                          " and " + std::to_string(kMaxBlockBytesCeiling) +
                                          ", not " + std::to_string(params.max_block_bytes));
   }
-  if (params.max_block_work.value() < params.judge_limits.budget_max) {
-    return refuse("max_block_work", "must be at least the judge's budget_max " +
-                                        std::to_string(params.judge_limits.budget_max) +
-                                        ", not " + to_string(params.max_block_work));
+  if (params.max_block_work.value() < params.judge_limits.program_budget_max) {
+    return refuse("max_block_work", "must be at least the judge's program_budget_max " +
+                                        std::to_string(params.judge_limits.program_budget_max) +
+                                        ", so that any program fits a block, not " +
+                                        to_string(params.max_block_work));
   }
   return {};
 }
@@ -38,6 +39,10 @@ Result<void> check_judge_limits(const judge::Limits& limits) {
   if (limits.budget_default == 0 || limits.budget_default > limits.budget_max) {
     return refuse("judge_limits.budget_default",
                   "must be between 1 and budget_max " + std::to_string(limits.budget_max));
+  }
+  if (limits.program_budget_max < limits.budget_max) {
+    return refuse("judge_limits.program_budget_max",
+                  "must be at least budget_max " + std::to_string(limits.budget_max));
   }
   if (limits.source_bytes_max == 0 || limits.source_bytes_max > kMaxProgramBytes) {
     return refuse("judge_limits.source_bytes_max",

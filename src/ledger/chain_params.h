@@ -50,8 +50,9 @@ struct ChainParams {
   // minimum_stake, evidence_max_age or epoch_length, an unbonding_period not
   // above evidence_max_age, a block limit of zero or above its ceiling,
   // max_block_bytes below one transaction of the largest size,
-  // max_block_work below the judge's per-unit budget ceiling, and judge
-  // limits whose default budget passes the maximum.
+  // max_block_work below the judge's per-program budget ceiling (so any
+  // valid program fits a block), and judge limits whose default budget
+  // passes the maximum or whose program ceiling is below it.
   Result<void> validate() const;
 };
 

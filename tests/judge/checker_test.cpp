@@ -407,6 +407,37 @@ TEST(Checker, BatchBudgetIsTheSumOfItsIntents) {
   EXPECT_EQ(program.units[0].intents[2].budget, 5u);
 }
 
+TEST(Checker, ProgramBudgetsAreCappedTogether) {
+  Limits limits;
+  limits.program_budget_max = 250;
+  // 100 + 100 + 50 reaches the ceiling exactly.
+  const std::string at_ceiling =
+      "intent a() { guard {} solve {} verify {} }\n"
+      "atomic_batch b {\n"
+      "  intent c() { guard {} solve {} verify {} }\n"
+      "  intent d() { guard {} solve { budget: 50; } verify {} }\n"
+      "}\n";
+  ASSERT_TRUE(parse_and_check(at_ceiling, limits, 100).has_value());
+  const std::string above = at_ceiling + "intent e() { guard {} solve { budget: 1; } verify {} }\n";
+  const auto refused = parse_and_check(above, limits, 100);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kLimit);
+  EXPECT_EQ(refused.error().position.line, 6u);
+  EXPECT_NE(refused.error().message.find("reach 251 work units at 'e', above the program "
+                                         "ceiling of 250"),
+            std::string::npos)
+      << refused.error().message;
+  // The default limits take twenty intents at the default budget, not 21.
+  std::string twenty;
+  for (int i = 0; i < 20; ++i) {
+    twenty += "intent i" + std::to_string(i) + "() { guard {} solve {} verify {} }\n";
+  }
+  EXPECT_TRUE(parse_and_check(twenty, Limits{}, Limits{}.budget_default).has_value());
+  EXPECT_FALSE(parse_and_check(twenty + "intent last() { guard {} solve {} verify {} }\n",
+                               Limits{}, Limits{}.budget_default)
+                   .has_value());
+}
+
 // ---------------------------------------------------------------------------
 // Units of a program.
 

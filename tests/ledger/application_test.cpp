@@ -421,6 +421,7 @@ TEST(LedgerApplicationProposal, AProposalStaysWithinTheBlockWorkLimit) {
   Chain chain([](ChainParams& params) {
     params.judge_limits.budget_max = kLimit;
     params.judge_limits.budget_default = kLimit;
+    params.judge_limits.program_budget_max = kLimit;
     params.max_block_work = WorkUnits(kLimit);
   });
   Node leader{chain, 0};

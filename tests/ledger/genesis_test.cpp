@@ -37,7 +37,11 @@ TEST(ChainParams, DefaultsValidateAndEachBadValueIsNamed) {
       {"max_block_bytes", [](ChainParams& p) { p.max_block_bytes = kMaxTransactionBytes - 1; }},
       {"max_block_bytes", [](ChainParams& p) { p.max_block_bytes = kMaxBlockBytesCeiling + 1; }},
       {"max_block_work",
-       [](ChainParams& p) { p.max_block_work = WorkUnits(p.judge_limits.budget_max - 1); }},
+       [](ChainParams& p) {
+         p.max_block_work = WorkUnits(p.judge_limits.program_budget_max - 1);
+       }},
+      {"judge_limits.program_budget_max",
+       [](ChainParams& p) { p.judge_limits.program_budget_max = p.judge_limits.budget_max - 1; }},
       {"judge_limits.budget_default",
        [](ChainParams& p) { p.judge_limits.budget_default = p.judge_limits.budget_max + 1; }},
       {"judge_limits.budget_max", [](ChainParams& p) { p.judge_limits.budget_max = 0; }},
