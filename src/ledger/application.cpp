@@ -132,6 +132,24 @@ void LedgerApplication::forget_verified_up_to(Height height) {
   });
 }
 
+// The plan of a block verified on the executed tip is what delivering it
+// executes, unless the state moved since (then it is planned again).
+void LedgerApplication::keep_plan(const Hash256& block_digest, BlockPlan plan) {
+  if (planned_blocks_.size() >= kPlansKept) planned_blocks_.erase(planned_blocks_.begin());
+  planned_blocks_.insert_or_assign(block_digest, std::move(plan));
+}
+
+Result<BlockPlan> LedgerApplication::kept_plan(const Hash256& block_digest) {
+  const auto found = planned_blocks_.find(block_digest);
+  if (found == planned_blocks_.end() ||
+      found->second.base_version != state_.tree().latest_version()) {
+    return fail(ErrorCode::kNotFound, "no current plan kept for block " + block_digest.hex());
+  }
+  BlockPlan plan = std::move(found->second);
+  planned_blocks_.clear();
+  return plan;
+}
+
 // Whether a committed block already used what `entry` would use up (its
 // proof registered, its offence acted on): then it can never execute.
 bool LedgerApplication::used_up(const PendingTransaction& entry) const {
@@ -303,6 +321,7 @@ consensus::BlockVerified LedgerApplication::verify_now(const consensus::Block& b
   }
   auto plan = executor_.plan(context_of(block), *payload, judged.proofs);
   if (!plan) return refuse(plan.error().message);
+  keep_plan(digest, std::move(*plan));
   ++counters_.verified_ok;
   consensus::BlockVerified verified;
   verified.block_digest = digest;
@@ -327,7 +346,11 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
   const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
   if (judged.invalid) return fail(ErrorCode::kInvalidArgument, *judged.invalid);
   if (judged.undecided) return fail(ErrorCode::kLimit, *judged.undecided);
-  auto plan = executor_.plan(context_of(block), *payload, judged.proofs);
+  auto plan = kept_plan(consensus::block_digest(block));
+  if (!plan) {
+    ++counters_.delivered_planned_again;
+    plan = executor_.plan(context_of(block), *payload, judged.proofs);
+  }
   if (!plan) return unexpected<Error>(plan.error());
   Delivered delivered;
   delivered.transactions = payload->transactions.size();
@@ -342,6 +365,7 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
   parent_commit_ = deliver.commit_certificate;
   ++counters_.delivered;
   forget_verified_up_to(executed_);
+  planned_blocks_.clear();
   std::vector<TransactionId> included;
   std::vector<Hash256> used_keys;
   included.reserve(payload->transactions.size());

@@ -111,7 +111,8 @@ struct ApplicationCounters {
   std::uint64_t verified_refused = 0;  // invalid for another reason, or inconclusive
   std::uint64_t held = 0;
   std::uint64_t delivered = 0;
-  std::uint64_t delivered_judged_again = 0;  // delivered without outcomes kept from verification
+  std::uint64_t delivered_judged_again = 0;   // delivered without outcomes kept from verification
+  std::uint64_t delivered_planned_again = 0;  // delivered without a current plan from verification
 };
 
 class LedgerApplication {
@@ -168,6 +169,8 @@ class LedgerApplication {
   void keep_verified(const Hash256& digest, Height height, const VerifiedProofs& proofs);
   void forget_verified_up_to(Height height);
   bool used_up(const PendingTransaction& entry) const;
+  void keep_plan(const Hash256& block_digest, BlockPlan plan);
+  Result<BlockPlan> kept_plan(const Hash256& block_digest);
   std::vector<PendingTransaction> select_transactions();
   Result<BlockPlan> plan_proposal(const consensus::RequestProposal& request,
                                   const BlockPayload& payload, const VerifiedProofs& proofs,
@@ -191,6 +194,10 @@ class LedgerApplication {
   // payload digest, with their (height, digest) in the order kept.
   std::map<Hash256, VerifiedProofs> verified_payloads_;
   std::vector<std::pair<Height, Hash256>> verified_order_;
+  // Plans of blocks verified on the executed tip, by block digest: a few
+  // views may propose at one height. Cleared when a block executes.
+  static constexpr std::size_t kPlansKept = 4;
+  std::map<Hash256, BlockPlan> planned_blocks_;
   ApplicationCounters counters_;
 };
 

@@ -330,6 +330,12 @@ TEST(LedgerApplicationOutcomes, DeliveryDoesNotJudgeAgainWhatVerificationJudged)
   ASSERT_TRUE(follower.application->deliver({block, chain.commit_certificate(*block)}));
   EXPECT_EQ(follower.application->verifier().counters().judged, judged);
   EXPECT_EQ(follower.application->counters().delivered_judged_again, 0u);
+  // The block was verified on the executed tip: its plan is what executed.
+  EXPECT_EQ(follower.application->counters().delivered_planned_again, 0u);
+  // The leader verified nothing: it plans its own block again at delivery.
+  ASSERT_TRUE(leader.application->deliver({block, chain.commit_certificate(*block)}));
+  EXPECT_EQ(leader.application->counters().delivered_planned_again, 1u);
+  EXPECT_EQ(leader.state->tree().latest().root(), follower.state->tree().latest().root());
 }
 
 TEST(LedgerApplicationMempool, APendingProofIsDroppedOnceAnotherSendersBlockRegistersIt) {
