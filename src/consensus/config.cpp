@@ -46,6 +46,18 @@ Result<void> Config::validate() const {
   if (max_pending_verifications == 0) {
     return refuse("max_pending_verifications", "must be at least 1");
   }
+  if (verification_retry_min_ms == 0) {
+    return refuse("verification_retry_min_ms", "must be at least 1");
+  }
+  if (verification_retry_max_ms < verification_retry_min_ms) {
+    return refuse("verification_retry_max_ms", "must be at least verification_retry_min_ms");
+  }
+  if (verification_retry_max_ms > (1ULL << 40)) {
+    return refuse("verification_retry_max_ms", "is too large");
+  }
+  if (max_remembered_false_blocks == 0) {
+    return refuse("max_remembered_false_blocks", "must be at least 1");
+  }
   return {};
 }
 

@@ -51,9 +51,21 @@ struct Config {
   std::uint64_t initial_rtt_ms = 200;
 
   // Memory bounds (local): messages held for a later view, and block
-  // verification requests in flight.
+  // verification requests in flight (a quarter of them, at least one, kept
+  // for heights up to committed + 1).
   std::uint32_t max_buffered_messages = 4096;
   std::uint32_t max_pending_verifications = 64;
+
+  // A block the application left undecided (a reason of its own node) is
+  // asked about again on a later step, no sooner than this wait after the
+  // answer: verification_retry_min_ms, twice as long with each further undecided
+  // answer for the same block, at most verification_retry_max_ms (local).
+  std::uint64_t verification_retry_min_ms = 100;
+  std::uint64_t verification_retry_max_ms = 2'000;
+
+  // Blocks found to hold a false claim that are remembered (the oldest
+  // forgotten first) to report the validators that vote for them (local).
+  std::uint32_t max_remembered_false_blocks = 64;
 
   // Refuses (kInvalidArgument) inconsistent values, naming the field.
   Result<void> validate() const;

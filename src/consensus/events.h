@@ -2,6 +2,7 @@
 // Replica::step with the current time (simulated time in the simulator).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <variant>
 
@@ -24,7 +25,13 @@ enum class TimerKind : std::uint8_t {
   // No progress at the current height within the view's timeout: move to the
   // next view (or, already in a view change, to the one after).
   kView = 0,
+  // A block the application left undecided may be asked about again (see
+  // BlockVerified): the replica asks on its next step after the wait, and
+  // this timer makes sure there is one even when no message arrives.
+  kVerification = 1,
 };
+
+inline constexpr std::size_t kTimerKindCount = 2;
 
 struct TimerFired {
   TimerKind timer = TimerKind::kView;

@@ -142,6 +142,18 @@ ValidatorIndex offender(const Evidence& evidence) noexcept {
   return std::get<FalseClaimEvidence>(evidence).pre_prepare.leader;
 }
 
+const char* evidence_kind_name(const Evidence& evidence) noexcept {
+  struct Name {
+    const char* operator()(const EquivocationEvidence&) const { return "equivocation"; }
+    const char* operator()(const FalseClaimEvidence&) const { return "false-claim"; }
+    const char* operator()(const ConflictingPrePrepareEvidence&) const {
+      return "conflicting-pre-prepare";
+    }
+    const char* operator()(const FalseVerdictVoteEvidence&) const { return "false-verdict-vote"; }
+  };
+  return std::visit(Name{}, evidence);
+}
+
 std::optional<AccusedClaim> accused_claim(const Evidence& evidence) noexcept {
   if (const auto* claim = std::get_if<FalseClaimEvidence>(&evidence)) {
     if (claim->pre_prepare.block == nullptr) return std::nullopt;

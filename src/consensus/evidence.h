@@ -60,6 +60,10 @@ using EvidencePtr = std::shared_ptr<const Evidence>;
 // The validator the evidence accuses.
 ValidatorIndex offender(const Evidence& evidence) noexcept;
 
+// "equivocation", "false-claim", "conflicting-pre-prepare" or
+// "false-verdict-vote": for logs and reports.
+const char* evidence_kind_name(const Evidence& evidence) noexcept;
+
 // The block and claim index a false-verdict kind (FalseClaimEvidence or
 // FalseVerdictVoteEvidence) accuses; nullopt for the other kinds.
 struct AccusedClaim {

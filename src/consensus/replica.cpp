@@ -317,6 +317,7 @@ HeldItems Replica::held_items() const noexcept {
   held.synced_blocks = impl_->synced_blocks.size();
   held.commit_certificates = impl_->commit_certificates.size();
   held.verifications = impl_->verifications.size();
+  held.false_blocks = impl_->false_blocks.size();
   return held;
 }
 const Config& Replica::config() const noexcept {

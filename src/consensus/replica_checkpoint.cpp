@@ -164,11 +164,11 @@ void Replica::Impl::adopt_stable_checkpoint(const CertificatePtr& certificate,
   std::erase_if(far_checkpoint_stake,
                 [height](const auto& entry) { return entry.first.first <= height; });
   std::erase_if(verifications,
-                [delivered](const auto& entry) { return entry.second.first <= delivered; });
+                [delivered](const auto& entry) { return entry.second.height <= delivered; });
   synced_blocks.erase(synced_blocks.begin(), synced_blocks.upper_bound(delivered));
-  pending_verifications = static_cast<std::size_t>(std::count_if(
-      verifications.begin(), verifications.end(),
-      [](const auto& entry) { return entry.second.second == Verification::kRequested; }));
+  // Requests for the heights forgotten no longer count; those left keep
+  // their heights, so the reserve for the next height stays exact.
+  recount_pending_verifications();
   if (height > committed.height) request_sync(height, source);
 }
 

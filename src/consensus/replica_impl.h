@@ -26,7 +26,29 @@
 
 namespace aethel::consensus {
 
-enum class Verification : std::uint8_t { kRequested, kOk, kFalse };
+// kUndecided: the application could not decide for a reason of its own;
+// the digest is asked again once `ask_again_ms` has passed.
+enum class Verification : std::uint8_t { kRequested, kOk, kFalse, kUndecided };
+
+// What the replica knows of one block digest's verification.
+struct VerificationEntry {
+  Height height;
+  Verification state = Verification::kRequested;
+  // While requested: the block, which a false-claim answer needs for
+  // evidence against its voters.
+  BlockPtr block;
+  std::uint32_t undecided_answers = 0;
+  std::uint64_t ask_again_ms = 0;  // when undecided: not asked before this time
+};
+
+// A block this replica's application found to hold a false claim, kept to
+// turn votes for it into FalseVerdictVoteEvidence, and the voters already
+// reported (indexed by validator).
+struct FalseBlock {
+  BlockPtr block;
+  std::uint32_t claim_index = 0;
+  std::vector<bool> reported;
+};
 
 // Signed votes of one phase for one (view, height), by digest.
 struct Tally {
@@ -144,8 +166,19 @@ struct Replica::Impl {
 
   // --- current view work ---
   std::map<Height, Slot> slots;
-  std::map<Hash256, std::pair<Height, Verification>> verifications;
+  std::map<Hash256, VerificationEntry> verifications;
+  // Requests in flight, in all and by height: requests for heights above
+  // committed + 1 (which the application may hold until their parent
+  // executes) may use only part of the limit, so the next height can always
+  // be asked about.
   std::size_t pending_verifications = 0;
+  std::map<Height, std::size_t> pending_by_height;
+  // Blocks found false, the oldest forgotten first: at most
+  // max_remembered_false_blocks, each a block and one bit per validator.
+  std::map<Hash256, FalseBlock> false_blocks;
+  // When the verification timer is set to fire, if it runs.
+  std::optional<std::uint64_t> verification_timer_ms;
+  std::deque<Hash256> false_block_order;
   std::optional<Height> proposal_requested;
 
   // --- timing ---
@@ -224,9 +257,24 @@ struct Replica::Impl {
   void record_rtt_sample(std::uint64_t sample_ms);
   std::uint64_t round_trip_sample(std::uint64_t elapsed_ms) const;
   std::optional<Verification> verification_of(const Hash256& digest) const;
+  std::size_t ahead_verification_limit() const;
+  std::size_t pending_ahead() const;
+  bool verification_has_room(Height height) const;
+  void count_pending(Height height);
+  void uncount_pending(Height height);
+  void recount_pending_verifications();
   void request_verification(const BlockPtr& block, const Hash256& digest);
+  std::uint64_t ask_again_delay_ms(std::uint32_t undecided_answers) const;
   void on_block_verified(const BlockVerified& event);
-  bool report_false_claim(const Slot& slot, const BlockVerified& event);
+  void on_undecided(VerificationEntry& entry);
+  void arm_verification_timer(std::uint64_t due_ms);
+  void on_verification_timer();
+  void on_invalid(const BlockVerified& event, VerificationEntry& entry);
+  bool report_false_claim(const Slot& slot, std::uint32_t claim_index);
+  void remember_false_block(const Hash256& digest, BlockPtr block, std::uint32_t claim_index);
+  void report_held_votes_for(const Hash256& digest);
+  void report_false_verdict_vote(const Vote& vote);
+  void report_stale_false_verdict_vote(const Vote& vote);
   std::optional<SignedRecord>& record_for(VotePhase phase);
   bool cast_vote(VotePhase phase, Height height, Slot& slot);
   PhaseVotes& votes_for(Slot& slot, VotePhase phase);

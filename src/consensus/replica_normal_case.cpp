@@ -40,47 +40,236 @@ std::uint64_t Replica::Impl::round_trip_sample(std::uint64_t elapsed_ms) const {
 std::optional<Verification> Replica::Impl::verification_of(const Hash256& digest) const {
   const auto found = verifications.find(digest);
   if (found == verifications.end()) return std::nullopt;
-  return found->second.second;
+  return found->second.state;
 }
 
-void Replica::Impl::request_verification(const BlockPtr& block, const Hash256& digest) {
-  if (verifications.contains(digest)) return;
-  if (pending_verifications >= config.max_pending_verifications) return;
-  verifications.emplace(digest, std::make_pair(block->height, Verification::kRequested));
+// A quarter of the limit (at least one request) is kept for heights up to
+// committed + 1. The application may hold a request for a later height
+// until its parent executes, so without the reserve a leader's proposals
+// for far heights could fill the limit and keep the next height, the only
+// one that can be answered, from being asked about.
+std::size_t Replica::Impl::ahead_verification_limit() const {
+  const std::size_t limit = config.max_pending_verifications;
+  return limit - std::max<std::size_t>(1, limit / 4);
+}
+
+std::size_t Replica::Impl::pending_ahead() const {
+  std::size_t ahead = 0;
+  for (auto it = pending_by_height.upper_bound(committed.height.next());
+       it != pending_by_height.end(); ++it) {
+    ahead += it->second;
+  }
+  return ahead;
+}
+
+bool Replica::Impl::verification_has_room(Height height) const {
+  if (pending_verifications >= config.max_pending_verifications) return false;
+  return height <= committed.height.next() || pending_ahead() < ahead_verification_limit();
+}
+
+void Replica::Impl::count_pending(Height height) {
   ++pending_verifications;
+  ++pending_by_height[height];
+}
+
+void Replica::Impl::uncount_pending(Height height) {
+  const auto found = pending_by_height.find(height);
+  AETHEL_ASSERT(found != pending_by_height.end() && found->second > 0 && pending_verifications > 0);
+  --pending_verifications;
+  if (--found->second == 0) pending_by_height.erase(found);
+}
+
+void Replica::Impl::recount_pending_verifications() {
+  pending_verifications = 0;
+  pending_by_height.clear();
+  for (const auto& [digest, entry] : verifications) {
+    if (entry.state == Verification::kRequested) count_pending(entry.height);
+  }
+}
+
+// Asks the application about `block` unless it was asked already; a digest
+// it left undecided is asked again once its wait is over (the caller is a
+// later step: a message, a timer, a delivery or another answer).
+void Replica::Impl::request_verification(const BlockPtr& block, const Hash256& digest) {
+  const auto found = verifications.find(digest);
+  const bool again = found != verifications.end();
+  if (again &&
+      (found->second.state != Verification::kUndecided || now_ms < found->second.ask_again_ms)) {
+    return;
+  }
+  if (!verification_has_room(block->height)) {
+    ++stats.verifications_deferred;
+    return;
+  }
+  VerificationEntry& entry = verifications[digest];
+  entry.height = block->height;
+  entry.state = Verification::kRequested;
+  entry.block = block;
+  count_pending(block->height);
+  if (again) ++stats.verifications_asked_again;
   out.push_back(VerifyBlock{block});
+}
+
+// Twice as long with every further undecided answer for the digest, from
+// verification_retry_min_ms up to verification_retry_max_ms.
+std::uint64_t Replica::Impl::ask_again_delay_ms(std::uint32_t undecided_answers) const {
+  std::uint64_t delay = config.verification_retry_min_ms;
+  for (std::uint32_t i = 1; i < undecided_answers && delay < config.verification_retry_max_ms;
+       ++i) {
+    delay *= 2;
+  }
+  return std::min(delay, config.verification_retry_max_ms);
 }
 
 void Replica::Impl::on_block_verified(const BlockVerified& event) {
   const auto found = verifications.find(event.block_digest);
-  if (found == verifications.end() || found->second.second != Verification::kRequested) {
+  if (found == verifications.end() || found->second.state != Verification::kRequested) {
     refuse(Refusal::kUnexpected);
     return;
   }
-  --pending_verifications;
-  found->second.second = event.ok ? Verification::kOk : Verification::kFalse;
-  if (event.ok) return;
+  VerificationEntry& entry = found->second;
+  uncount_pending(entry.height);
+  switch (event.outcome()) {
+    case VerificationOutcome::kValid:
+      entry.state = Verification::kOk;
+      entry.block.reset();
+      return;
+    case VerificationOutcome::kUndecided: on_undecided(entry); return;
+    case VerificationOutcome::kInvalid: on_invalid(event, entry); return;
+  }
+}
+
+// Not a verdict: the slot stays open, no evidence, and the digest is asked
+// again after a wait that grows with each such answer.
+void Replica::Impl::on_undecided(VerificationEntry& entry) {
+  ++stats.verifications_undecided;
+  entry.state = Verification::kUndecided;
+  entry.block.reset();
+  entry.undecided_answers = std::min(entry.undecided_answers, std::uint32_t{63}) + 1;
+  entry.ask_again_ms = now_ms + ask_again_delay_ms(entry.undecided_answers);
+  arm_verification_timer(entry.ask_again_ms);
+}
+
+// One timer serves every undecided block: it is set for the earliest wait
+// to end, so a replica hearing nothing else still asks again.
+void Replica::Impl::arm_verification_timer(std::uint64_t due_ms) {
+  if (verification_timer_ms && *verification_timer_ms <= due_ms &&
+      *verification_timer_ms > now_ms) {
+    return;
+  }
+  verification_timer_ms = due_ms;
+  out.push_back(StartTimer{TimerKind::kVerification, due_ms - now_ms});
+}
+
+// The step itself is the trigger (progress() asks again what is due); the
+// timer is set again for the next wait still running.
+void Replica::Impl::on_verification_timer() {
+  verification_timer_ms.reset();
+  std::optional<std::uint64_t> next;
+  for (const auto& [digest, entry] : verifications) {
+    if (entry.state == Verification::kUndecided && entry.ask_again_ms > now_ms) {
+      next = std::min(next.value_or(entry.ask_again_ms), entry.ask_again_ms);
+    }
+  }
+  if (next) arm_verification_timer(*next);
+}
+
+void Replica::Impl::on_invalid(const BlockVerified& event, VerificationEntry& entry) {
+  entry.state = Verification::kFalse;
+  const BlockPtr block = std::move(entry.block);
+  const std::optional<std::uint32_t> false_claim = event.proven_false_claim();
   bool leader_proven_faulty = false;
   for (auto& [height, slot] : slots) {
     if (!slot.block || slot.digest != event.block_digest) continue;
     slot.invalid = true;
-    leader_proven_faulty = report_false_claim(slot, event) || leader_proven_faulty;
+    if (false_claim) {
+      leader_proven_faulty = report_false_claim(slot, *false_claim) || leader_proven_faulty;
+    }
+  }
+  if (false_claim && block) {
+    remember_false_block(event.block_digest, block, *false_claim);
+    report_held_votes_for(event.block_digest);
   }
   // The leader is provably faulty: do not wait for the timer.
   if (leader_proven_faulty && !in_view_change) leave_view();
 }
 
 // Returns whether the evidence accuses the current view's leader.
-bool Replica::Impl::report_false_claim(const Slot& slot, const BlockVerified& event) {
-  if (!event.false_claim_index || !slot.pre_prepare ||
-      *event.false_claim_index >= slot.block->claims.size()) {
-    return false;
-  }
-  const auto evidence = std::make_shared<const Evidence>(
-      FalseClaimEvidence{*slot.pre_prepare, *event.false_claim_index});
+bool Replica::Impl::report_false_claim(const Slot& slot, std::uint32_t claim_index) {
+  if (!slot.pre_prepare || claim_index >= slot.block->claims.size()) return false;
+  const auto evidence =
+      std::make_shared<const Evidence>(FalseClaimEvidence{*slot.pre_prepare, claim_index});
   ++stats.evidence_reported;
   out.push_back(ReportEvidence{evidence});
   return slot.pre_prepare->view == view;
+}
+
+void Replica::Impl::remember_false_block(const Hash256& digest, BlockPtr block,
+                                         std::uint32_t claim_index) {
+  if (claim_index >= block->claims.size() || false_blocks.contains(digest)) return;
+  while (false_blocks.size() >= config.max_remembered_false_blocks) {
+    false_blocks.erase(false_block_order.front());
+    false_block_order.pop_front();
+  }
+  false_blocks.emplace(digest, FalseBlock{std::move(block), claim_index,
+                                          std::vector<bool>(validators->size(), false)});
+  false_block_order.push_back(digest);
+}
+
+// Votes for the block counted before the application's answer came.
+void Replica::Impl::report_held_votes_for(const Hash256& digest) {
+  for (const auto& [height, slot] : slots) {
+    for (const VotePhase phase : {VotePhase::kPrepare, VotePhase::kCommit}) {
+      const PhaseVotes& votes = phase == VotePhase::kPrepare ? slot.prepares : slot.commits;
+      const auto tally = votes.by_digest.find(digest);
+      if (tally == votes.by_digest.end()) continue;
+      for (const auto& [voter, signature] : tally->second.signatures) {
+        report_false_verdict_vote(Vote{phase, view, height, digest, voter, signature});
+      }
+    }
+  }
+}
+
+namespace {
+
+// Whether `vote` is a PREPARE or COMMIT for `false_block` by a voter still to
+// report: not its proposer (the false claim itself is its offence) and not
+// this replica.
+bool is_reportable(const Vote& vote, const FalseBlock& false_block, ValidatorIndex self) {
+  if (vote.phase != VotePhase::kPrepare && vote.phase != VotePhase::kCommit) return false;
+  if (vote.voter == self || vote.voter == false_block.block->proposer ||
+      vote.height != false_block.block->height) {
+    return false;
+  }
+  const auto voter = static_cast<std::size_t>(vote.voter.value());
+  return voter < false_block.reported.size() && !false_block.reported[voter];
+}
+
+}  // namespace
+
+// A validly signed PREPARE or COMMIT (or one counted in a slot of this
+// view, all of which were checked) for a block found false says its voter
+// vouched for the false claim: reported once per voter and block.
+void Replica::Impl::report_false_verdict_vote(const Vote& vote) {
+  const auto found = false_blocks.find(vote.digest);
+  if (found == false_blocks.end()) return;
+  FalseBlock& false_block = found->second;
+  if (!is_reportable(vote, false_block, self)) return;
+  false_block.reported[static_cast<std::size_t>(vote.voter.value())] = true;
+  const auto evidence = std::make_shared<const Evidence>(
+      FalseVerdictVoteEvidence{vote, *false_block.block, false_block.claim_index});
+  ++stats.evidence_reported;
+  out.push_back(ReportEvidence{evidence});
+}
+
+// A false claim makes this replica leave the view at once, so the votes for
+// the block that arrive later are for a view it left: their signatures are
+// checked (once per voter and block, when valid) only to report them.
+void Replica::Impl::report_stale_false_verdict_vote(const Vote& vote) {
+  const auto found = false_blocks.find(vote.digest);
+  if (found == false_blocks.end() || !is_reportable(vote, found->second, self)) return;
+  if (!verify_vote(vote)) return;
+  report_false_verdict_vote(vote);
 }
 
 std::optional<SignedRecord>& Replica::Impl::record_for(VotePhase phase) {
@@ -225,9 +414,10 @@ void Replica::Impl::progress_slot(Height height, Slot& slot) {
       refuse(Refusal::kInvalidBlock);
       return;
     }
-    const auto verification = verification_of(slot.digest);
-    if (!verification) request_verification(slot.block, slot.digest);
-    if (verification != Verification::kOk) return;
+    if (verification_of(slot.digest) != Verification::kOk) {
+      request_verification(slot.block, slot.digest);
+      return;
+    }
   }
   if (!slot.sent_prepare && !(collector() && slot.prepare_certificate)) {
     slot.sent_prepare = true;
@@ -277,9 +467,10 @@ void Replica::Impl::deliver_ready_blocks() {
     const BlockPtr block = block_for(height, digest);
     if (!block) return;
     if (block->parent_digest != committed.digest) return;
-    const auto verification = verification_of(digest);
-    if (!verification) request_verification(block, digest);
-    if (verification != Verification::kOk) return;
+    if (verification_of(digest) != Verification::kOk) {
+      request_verification(block, digest);
+      return;
+    }
     deliver(block, digest, proof);
   }
 }
@@ -348,7 +539,7 @@ void Replica::Impl::on_proposal_ready(const ProposalReady& proposal) {
   slot.digest = digest;
   slot.pre_prepare = pre_prepare;
   // The application built the block from proofs it verified itself.
-  verifications.emplace(digest, std::make_pair(next, Verification::kOk));
+  verifications.try_emplace(digest, VerificationEntry{next, Verification::kOk, nullptr, 0, 0});
   broadcast(std::make_shared<const Message>(pre_prepare));
 }
 
@@ -425,6 +616,7 @@ void Replica::Impl::on_vote(const Vote& vote, const MessagePtr& message) {
   }
   const Timing timing = timing_of(vote.view);
   if (timing == Timing::kStale) {
+    report_stale_false_verdict_vote(vote);
     refuse(Refusal::kStaleView);
     return;
   }
@@ -450,6 +642,7 @@ void Replica::Impl::on_vote(const Vote& vote, const MessagePtr& message) {
     return;
   }
   if (!vote_signature_ok(vote)) return;
+  report_false_verdict_vote(vote);
   add_vote(slot, vote);
 }
 

@@ -682,6 +682,10 @@ void Replica::Impl::replay_future_messages() {
 }
 
 void Replica::Impl::on_timer(const TimerFired& timer) {
+  if (timer.timer == TimerKind::kVerification) {
+    on_verification_timer();
+    return;
+  }
   if (timer.timer != TimerKind::kView) return;
   sync_requested = std::min(sync_requested, committed.height);
   ask_for_sync();

@@ -48,6 +48,13 @@ struct ReplicaStats {
   std::uint64_t votes_withheld = 0;
   // Valid votes that arrived after their quorum was complete (not refusals).
   std::uint64_t late_votes_ignored = 0;
+  // Verification answers "undecided here" (the application could not decide
+  // for a reason of its own), the requests made again after one, and
+  // requests put off because the limit of requests in flight (or its part
+  // open to heights above committed + 1) was reached.
+  std::uint64_t verifications_undecided = 0;
+  std::uint64_t verifications_asked_again = 0;
+  std::uint64_t verifications_deferred = 0;
 
   std::uint64_t refused_total() const noexcept;
   std::uint64_t refused_count(Refusal refusal) const noexcept {
@@ -64,6 +71,7 @@ struct HeldItems {
   std::size_t synced_blocks = 0;
   std::size_t commit_certificates = 0;
   std::size_t verifications = 0;
+  std::size_t false_blocks = 0;  // remembered to report their voters
 };
 
 }  // namespace aethel::consensus

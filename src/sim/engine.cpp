@@ -295,12 +295,14 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
     }
     broadcast(index, consensus_packet(cast->message), at_us);
   } else if (auto* timer = std::get_if<consensus::StartTimer>(&action)) {
+    const auto kind = static_cast<std::uint32_t>(timer->timer);
     schedule({.time_us = at_us + timer->duration_ms * 1000,
               .kind = EventKind::kTimer,
               .node = index,
-              .aux = ++node.timer_generation});
-  } else if (std::holds_alternative<consensus::CancelTimer>(action)) {
-    ++node.timer_generation;
+              .from = kind,
+              .aux = ++node.timer_generation.at(kind)});
+  } else if (auto* cancel = std::get_if<consensus::CancelTimer>(&action)) {
+    ++node.timer_generation.at(static_cast<std::size_t>(cancel->timer));
   } else if (auto* persist = std::get_if<consensus::Persist>(&action)) {
     // The simulated disk is durable at once: what was persisted before a
     // send is exactly what a restart finds.
@@ -317,10 +319,8 @@ void Engine::execute_one(std::uint32_t index, consensus::Action& action, std::ui
     on_deliver_block(index, *deliver, at_us);
   } else if (auto* evidence = std::get_if<consensus::ReportEvidence>(&action)) {
     const auto offender = consensus::offender(*evidence->evidence);
-    const bool equivocation =
-        std::holds_alternative<consensus::EquivocationEvidence>(*evidence->evidence);
     observer_->on_evidence(index, static_cast<std::uint32_t>(offender.value()),
-                           equivocation ? "equivocation" : "false-claim");
+                           evidence_kind_name(*evidence->evidence));
     if (ledger_ && node.honest) on_ledger_evidence(index, *evidence->evidence);
   } else if (auto* sync = std::get_if<consensus::SyncNeeded>(&action)) {
     auto peer = static_cast<std::uint32_t>(sync->hint.value());
@@ -365,7 +365,7 @@ void Engine::crash(std::uint32_t index, std::uint64_t now_us) {
   node.replica.reset();  // volatile state is lost; persisted, chain and application remain
   if (node.application) node.application->crash();
   ++node.incarnation;
-  ++node.timer_generation;
+  for (std::uint64_t& generation : node.timer_generation) ++generation;
   node.busy_until_us = std::max(node.busy_until_us, now_us);
   fold_trace(now_us, index, kTraceCrash, Hash256{});
 }
@@ -376,9 +376,10 @@ void Engine::handle(const QueuedEvent& event) {
     case EventKind::kArrival: on_arrival(event); return;
     case EventKind::kDelivered: on_delivered(event); return;
     case EventKind::kTimer:
-      if (!node.replica || event.aux != node.timer_generation) return;
+      if (!node.replica || event.aux != node.timer_generation.at(event.from)) return;
       fold_trace(event.time_us, event.node, kTraceTimer, Hash256{});
-      step(event.node, event.time_us, consensus::TimerFired{}, 0);
+      step(event.node, event.time_us,
+           consensus::TimerFired{static_cast<consensus::TimerKind>(event.from)}, 0);
       return;
     case EventKind::kLocal:
       if (!node.replica || event.aux != node.incarnation) return;

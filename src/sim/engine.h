@@ -5,6 +5,7 @@
 // (engine.cpp), the Byzantine strategies (engine_byzantine.cpp).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -85,8 +86,8 @@ struct QueuedEvent {
   std::uint64_t sequence = 0;  // ties in time are broken by scheduling order
   EventKind kind = EventKind::kArrival;
   std::uint32_t node = 0;
-  std::uint32_t from = 0;
-  std::uint64_t aux = 0;  // timer generation or incarnation
+  std::uint32_t from = 0;  // sender of a packet, or the kind of a timer
+  std::uint64_t aux = 0;   // timer generation or incarnation
   PacketPtr packet{};
   std::shared_ptr<const consensus::Event> local{};
 
@@ -106,7 +107,9 @@ struct Node {
   std::uint64_t busy_until_us = 0;  // CPU
   std::uint64_t uplink_free_us = 0;
   std::uint64_t downlink_free_us = 0;
-  std::uint64_t timer_generation = 0;
+  // Per timer kind: a timer event counts only if it carries its kind's
+  // current generation (starting or cancelling a timer bumps it).
+  std::array<std::uint64_t, consensus::kTimerKindCount> timer_generation{};
 
   // Durable across crashes: the last persisted replica state, the chain and
   // the application (absent for a node that never runs a replica).
@@ -166,7 +169,6 @@ class Engine {
   void on_load_round(std::uint64_t now_us);
   void submit_everywhere(std::span<const Bytes> transactions);
   void on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence);
-  void on_ledger_vote(std::uint32_t node, const consensus::Message& message);
   void on_ledger_executed(std::uint32_t node, const ApplicationAnswers& answers);
   LedgerSummary ledger_summary();
   void request_sync(std::uint32_t node, std::uint32_t peer, std::uint64_t now_us);

@@ -48,19 +48,6 @@ void Engine::on_ledger_evidence(std::uint32_t reporter, const consensus::Evidenc
   }
 }
 
-// A vote for a block this honest node found false is evidence against the
-// voter (the replica reports the leader's false claim, not the votes for
-// it): the node's glue checks it and submits it like the replica's reports.
-void Engine::on_ledger_vote(std::uint32_t index, const consensus::Message& message) {
-  const auto* vote = std::get_if<consensus::Vote>(&message);
-  if (vote == nullptr || ledger_nodes_[index] == nullptr) return;
-  auto evidence = ledger_nodes_[index]->false_verdict_vote(*vote);
-  if (!evidence || !consensus::verify_evidence(chain_id_, *validators_, *evidence)) return;
-  observer_->on_evidence(index, static_cast<std::uint32_t>(vote->voter.value()),
-                         "false-verdict-vote");
-  on_ledger_evidence(index, *evidence);
-}
-
 void Engine::on_ledger_executed(std::uint32_t index, const ApplicationAnswers& answers) {
   for (const auto& answer : answers) {
     if (const auto* executed = std::get_if<consensus::Executed>(&answer.event)) {

@@ -140,7 +140,6 @@ void Engine::on_delivered(const QueuedEvent& event) {
     case Packet::Kind::kConsensus:
       fold_trace(event.time_us, index, kTraceMessage, packet.digest);
       if (!node.honest) record_for_replay(node, packet.message);
-      if (ledger_ && node.honest) on_ledger_vote(index, *packet.message);
       step(index, event.time_us, consensus::MessageReceived{packet.message}, hashing_us);
       return;
     case Packet::Kind::kRaw: {

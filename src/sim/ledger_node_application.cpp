@@ -7,8 +7,6 @@
 namespace aethel::sim {
 namespace {
 
-constexpr std::size_t kRememberedFalseBlocks = 64;
-
 state::TreeConfig simulated_tree_config() {
   state::TreeConfig config;
   config.sync_writes = false;  // the folder is thrown away; a crash of the process loses it
@@ -70,33 +68,9 @@ ApplicationAnswer LedgerNodeApplication::verified_answer(consensus::BlockVerifie
   const auto asked = blocks_asked_.find(verified.block_digest);
   if (asked != blocks_asked_.end()) {
     cost_us = verification_cost_us(*asked->second);
-    if (verified.false_claim_index && !false_blocks_.contains(verified.block_digest)) {
-      if (false_block_order_.size() >= kRememberedFalseBlocks) {
-        false_blocks_.erase(false_block_order_.front());
-        false_block_order_.erase(false_block_order_.begin());
-      }
-      false_blocks_.emplace(verified.block_digest,
-                            std::make_pair(asked->second, *verified.false_claim_index));
-      false_block_order_.push_back(verified.block_digest);
-    }
     blocks_asked_.erase(asked);
   }
   return {std::move(verified), cost_us};
-}
-
-std::optional<consensus::Evidence> LedgerNodeApplication::false_verdict_vote(
-    const consensus::Vote& vote) const {
-  if (vote.phase != consensus::VotePhase::kPrepare && vote.phase != consensus::VotePhase::kCommit) {
-    return std::nullopt;
-  }
-  const auto found = false_blocks_.find(vote.digest);
-  // The proposer's own vote is part of the false claim it is slashed for.
-  if (found == false_blocks_.end() || vote.voter.value() == index_ ||
-      vote.voter == found->second.first->proposer) {
-    return std::nullopt;
-  }
-  return consensus::Evidence(
-      consensus::FalseVerdictVoteEvidence{vote, *found->second.first, found->second.second});
 }
 
 ApplicationAnswers LedgerNodeApplication::propose(const consensus::RequestProposal& request,
@@ -123,10 +97,8 @@ ApplicationAnswers LedgerNodeApplication::propose(const consensus::RequestPropos
 ApplicationAnswers LedgerNodeApplication::verify(const consensus::BlockPtr& block) {
   ApplicationAnswers answers;
   if (behaviour_ == ApplicationBehaviour::kCollude) {
-    consensus::BlockVerified verified;
-    verified.block_digest = consensus::block_digest(*block);
-    verified.ok = true;  // votes for whatever it is shown, without checking
-    answers.push_back({std::move(verified), 0});
+    // Votes for whatever it is shown, without checking.
+    answers.push_back({consensus::BlockVerified::valid(consensus::block_digest(*block)), 0});
     return answers;
   }
   blocks_asked_[consensus::block_digest(*block)] = block;

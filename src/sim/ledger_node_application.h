@@ -67,11 +67,6 @@ class LedgerNodeApplication final : public NodeApplication {
   // Transactions gossiped to this node, through admission.
   void submit(std::span<const Bytes> transactions);
 
-  // Evidence against the voter of `vote` when it is a PREPARE or COMMIT for
-  // a block this node found to hold a false claim (signature not checked
-  // here: verify_evidence does that).
-  std::optional<consensus::Evidence> false_verdict_vote(const consensus::Vote& vote) const;
-
   const ledger::LedgerApplication& ledger() const noexcept { return *application_; }
   const LedgerNodeTotals& totals() const noexcept { return totals_; }
   // Set when a final block could not be executed: the node's state stops there.
@@ -95,10 +90,6 @@ class LedgerNodeApplication final : public NodeApplication {
   // Blocks asked about and not yet answered, by digest: an answer's CPU
   // cost depends on the block's claims.
   std::map<Hash256, consensus::BlockPtr> blocks_asked_;
-  // Blocks this node found false, with the false claim's index; the oldest
-  // are forgotten beyond a bound.
-  std::map<Hash256, std::pair<consensus::BlockPtr, std::uint32_t>> false_blocks_;
-  std::vector<Hash256> false_block_order_;
   LedgerNodeTotals totals_;
   std::optional<std::string> execution_error_;
 };

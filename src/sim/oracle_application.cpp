@@ -22,10 +22,8 @@ ApplicationAnswers OracleApplication::propose(const consensus::RequestProposal& 
 ApplicationAnswers OracleApplication::verify(const consensus::BlockPtr& block) {
   ApplicationAnswers answers;
   if (behaviour_ == ApplicationBehaviour::kCollude) {
-    consensus::BlockVerified verified;
-    verified.block_digest = consensus::block_digest(*block);
-    verified.ok = true;  // votes for whatever it is shown, without checking
-    answers.push_back({std::move(verified), 0});
+    // Votes for whatever it is shown, without checking.
+    answers.push_back({consensus::BlockVerified::valid(consensus::block_digest(*block)), 0});
     return answers;
   }
   answers.push_back(

@@ -74,21 +74,19 @@ consensus::ProposalReady ProofOracle::proposal(Height height, std::vector<consen
 }
 
 consensus::BlockVerified ProofOracle::verify(const consensus::Block& block) const {
-  consensus::BlockVerified verified;
-  verified.block_digest = consensus::block_digest(block);
+  const Hash256 digest = consensus::block_digest(block);
   if (block.payload_digest != payload_digest(block.height, block.claims)) {
-    verified.reason = "payload digest does not match the claimed proofs";
-    return verified;
+    return consensus::BlockVerified::invalid(digest,
+                                             "payload digest does not match the claimed proofs");
   }
   for (std::size_t i = 0; i < block.claims.size(); ++i) {
     if (!claim_is_true(block.claims[i])) {
-      verified.false_claim_index = static_cast<std::uint32_t>(i);
-      verified.reason = "claim " + std::to_string(i) + " contradicts the proof's verdict";
-      return verified;
+      return consensus::BlockVerified::false_claim(
+          digest, static_cast<std::uint32_t>(i),
+          "claim " + std::to_string(i) + " contradicts the proof's verdict");
     }
   }
-  verified.ok = true;
-  return verified;
+  return consensus::BlockVerified::valid(digest);
 }
 
 }  // namespace aethel::sim

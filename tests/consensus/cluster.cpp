@@ -76,8 +76,10 @@ void Cluster::run_until(std::uint64_t time_ms) {
     queue_.pop();
     now_ms_ = pending.time_ms;
     if (crashed_.contains(pending.replica)) continue;
-    if (std::holds_alternative<TimerFired>(pending.event) &&
-        pending.timer_generation != timer_generation_[pending.replica]) {
+    if (const auto* timer = std::get_if<TimerFired>(&pending.event);
+        timer != nullptr &&
+        pending.timer_generation !=
+            timer_generation_[pending.replica][static_cast<std::size_t>(timer->timer)]) {
       continue;
     }
     step(pending.replica, pending.event);
@@ -107,7 +109,7 @@ void Cluster::crash(std::size_t index) {
 
 void Cluster::restart(std::size_t index) {
   crashed_.erase(index);
-  ++timer_generation_[index];
+  for (std::uint64_t& generation : timer_generation_[index]) ++generation;
   auto restored = decode_persistent_state(persisted_[index]);
   AETHEL_ASSERT(restored.has_value());
   replicas_[index] = std::make_unique<Replica>(make_replica(index, std::move(*restored)));
@@ -207,11 +209,12 @@ void Cluster::carry_out(std::size_t index, Action& action) {
       if (to != index) send(index, to, broadcast->message);
     }
   } else if (auto* start_timer = std::get_if<StartTimer>(&action)) {
-    ++timer_generation_[index];
+    std::uint64_t& generation =
+        timer_generation_[index][static_cast<std::size_t>(start_timer->timer)];
     schedule(now_ms_ + start_timer->duration_ms, index, TimerFired{start_timer->timer},
-             std::nullopt, timer_generation_[index]);
-  } else if (std::holds_alternative<CancelTimer>(action)) {
-    ++timer_generation_[index];
+             std::nullopt, ++generation);
+  } else if (auto* cancel_timer = std::get_if<CancelTimer>(&action)) {
+    ++timer_generation_[index][static_cast<std::size_t>(cancel_timer->timer)];
   } else if (auto* persist = std::get_if<Persist>(&action)) {
     persisted_[index] = encode_persistent_state(*persist->state);
     schedule(now_ms_, index, Persisted{persist->sequence});
@@ -232,7 +235,13 @@ void Cluster::carry_out(std::size_t index, Action& action) {
     proposal.timestamp_ms = now_ms_;
     schedule(now_ms_, index, std::move(proposal));
   } else if (auto* verify = std::get_if<VerifyBlock>(&action)) {
-    BlockVerified verified{block_digest(*verify->block), true, std::nullopt, ""};
+    const Hash256 asked = block_digest(*verify->block);
+    if (undecided_answers_.contains(index) &&
+        ++undecided_given_[{index, asked}] <= undecided_answers_.at(index)) {
+      schedule(now_ms_, index, BlockVerified::undecided_here(asked, "payload not here yet"));
+      return;
+    }
+    BlockVerified verified{asked, true, std::nullopt, ""};
     for (std::uint32_t i = 0; i < verify->block->claims.size(); ++i) {
       if (false_proofs_.contains(verify->block->claims[i].proof_id)) {
         verified.ok = false;
@@ -260,7 +269,9 @@ void Cluster::carry_out(std::size_t index, Action& action) {
     evidence_.push_back(report->evidence);
     note(who + " reports evidence against r" + std::to_string(offender(*report->evidence).value()) +
          (std::holds_alternative<FalseClaimEvidence>(*report->evidence) ? " (false claim)"
-                                                                        : " (equivocation)"));
+          : std::holds_alternative<FalseVerdictVoteEvidence>(*report->evidence)
+              ? " (false verdict vote)"
+              : " (equivocation)"));
   } else if (auto* sync = std::get_if<SyncNeeded>(&action)) {
     note(who + " needs sync to h" + std::to_string(sync->height.value()));
     // The sync component: fetch the final blocks from the most advanced live replica.

@@ -4,6 +4,7 @@
 // (drop filters, crash and restart, injected messages) for scripted tests.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "consensus/replica.h"
@@ -72,6 +74,12 @@ class Cluster {
   // The validator's application claims a false proof in every block it
   // proposes; every other validator's verification finds it false.
   void make_liar(std::size_t index) { liars_.insert(index); }
+  // The validator's application answers "undecided here" the first
+  // `answers` times it is asked about each block (a payload that arrives
+  // late), then decides.
+  void make_undecided(std::size_t index, std::uint32_t answers) {
+    undecided_answers_[index] = answers;
+  }
 
   const std::vector<Hash256>& committed(std::size_t index) const {
     return ledgers_.at(index).blocks;
@@ -121,10 +129,12 @@ class Cluster {
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::vector<Ledger> ledgers_;
   std::vector<Bytes> persisted_;
-  std::vector<std::uint64_t> timer_generation_;
+  std::vector<std::array<std::uint64_t, kTimerKindCount>> timer_generation_;
   std::set<std::size_t> crashed_;
   std::set<Hash256> false_proofs_;
   std::set<std::size_t> liars_;
+  std::map<std::size_t, std::uint32_t> undecided_answers_;
+  std::map<std::pair<std::size_t, Hash256>, std::uint32_t> undecided_given_;
   std::priority_queue<Pending, std::vector<Pending>, Later> queue_;
   std::uint64_t sequence_ = 0;
   std::uint64_t steps_ = 0;

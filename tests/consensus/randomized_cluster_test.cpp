@@ -37,6 +37,10 @@ void run_with_faults(const FaultRun& run) {
   cluster.set_drop_filter([drop_prng, loss_percent](std::size_t, std::size_t, const Message&) {
     return (*drop_prng)() % 100 < loss_percent;
   });
+  // In two seeds of three, every application first answers "undecided" once
+  // or twice per block (drawn apart from `prng`, so the faults stay the same).
+  const auto hesitation = static_cast<std::uint32_t>(std::mt19937_64(run.seed + 104'729)() % 3);
+  for (std::size_t i = 0; i < validators; ++i) cluster.make_undecided(i, hesitation);
   cluster.start();
   const std::size_t faulty = (validators - 1) / 3;
   // Faulty phase: loss, plus crashes and restarts of at most f replicas.
@@ -73,7 +77,8 @@ void run_with_faults(const FaultRun& run) {
   ASSERT_TRUE(cluster.double_signs().empty())
       << "seed " << run.seed << ": double sign " << cluster.double_signs().front();
   EXPECT_TRUE(live) << "seed " << run.seed << " (" << validators << " validators, " << loss_percent
-                    << "% loss): no progress after healing\n"
+                    << "% loss, " << hesitation
+                    << " undecided answers per block): no progress after healing\n"
                     << cluster.trace_text();
 }
 

@@ -25,6 +25,8 @@ struct FixtureOptions {
   std::uint64_t checkpoint_interval = 4;
   std::uint64_t watermark_window = 16;
   std::uint32_t max_buffered_messages = 64;
+  std::uint32_t max_pending_verifications = 64;
+  std::uint32_t max_remembered_false_blocks = 64;
   // Report Persisted automatically after each Persist (as a driver would).
   bool auto_persist = true;
 };
@@ -37,6 +39,8 @@ class ReplicaFixture {
     config_.checkpoint_interval = options_.checkpoint_interval;
     config_.watermark_window = options_.watermark_window;
     config_.max_buffered_messages = options_.max_buffered_messages;
+    config_.max_pending_verifications = options_.max_pending_verifications;
+    config_.max_remembered_false_blocks = options_.max_remembered_false_blocks;
     config_.timeout_min_ms = 1000;
     std::vector<Validator> validators;
     for (std::size_t i = 0; i < options_.validators; ++i) {

@@ -137,9 +137,10 @@ TEST(SimLedger, VoteInvalidLeaderIsSlashedOnChain) {
   expect_liar_slashed(Strategy::kVoteInvalid);
 }
 
-// Colluding validators vote for their leader's false block; honest nodes
-// that found the block false turn those votes into false-verdict-vote
-// evidence, so the voter is slashed as well as the leader.
+// Colluding validators vote for their leader's false block; the honest
+// replicas that found the block false report those votes as false-verdict-
+// vote evidence (the simulator adds none of its own), so the voter is
+// slashed as well as the leader.
 TEST(SimLedger, VotesForAFalseBlockAreSlashedOnChain) {
   auto options = ledger_options(7, 13, 8);
   options.byzantine = 2;

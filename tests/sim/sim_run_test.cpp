@@ -74,6 +74,20 @@ TEST(SimRun, ByzantineMajorityVotingForFalseVerdictsNeverCommitsOne) {
   }
 }
 
+// The oracle application has no evidence logic of its own: the replicas
+// report the colluders' votes for their leader's false block. Seed 13 makes
+// a colluder the first leader; each of the five honest nodes reports it (a
+// false claim) and the other colluder (its votes), never an honest node.
+TEST(SimRun, HonestReplicasReportVotesForAFalseBlock) {
+  auto options = small_options(7, 13);
+  options.byzantine = 2;
+  options.strategies = {Strategy::kVoteInvalid};
+  const auto result = run_or_fail(options);
+  EXPECT_TRUE(result.invariants_ok()) << describe_failure(result);
+  EXPECT_TRUE(result.accusations_ok) << describe_failure(result);
+  EXPECT_EQ(result.evidence_reported, 10u) << describe_failure(result);
+}
+
 TEST(SimRun, MinorityPartitionCommitsNothingAndCatchesUp) {
   auto options = small_options(7, 8);
   options.blocks = 8;
