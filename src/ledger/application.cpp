@@ -4,17 +4,9 @@
 #include <string>
 #include <utility>
 
-#include "crypto/sha256.h"
 
 namespace aethel::ledger {
 namespace {
-
-consensus::BlockVerified refusal(const Hash256& digest, std::string reason) {
-  consensus::BlockVerified verified;
-  verified.block_digest = digest;
-  verified.reason = std::move(reason);
-  return verified;
-}
 
 // The first claim of `claimed` that names the same proof as the judge's
 // claim at its index but another verdict or difficulty.
@@ -282,10 +274,12 @@ std::optional<consensus::BlockVerified> LedgerApplication::verify(
   AETHEL_ASSERT(block != nullptr);
   if (block->height > executed_.next()) {
     if (held_.size() >= config_.max_held_verifications) {
-      ++counters_.verified_refused;
-      return refusal(consensus::block_digest(*block), "block " + to_string(block->height) +
-                                                          " is too far ahead of height " +
-                                                          to_string(executed_));
+      // Full for now: the replica asks again once this node has caught up.
+      ++counters_.verified_undecided;
+      return consensus::BlockVerified::undecided_here(
+          consensus::block_digest(*block), "block " + to_string(block->height) +
+                                               " is too far ahead of height " +
+                                               to_string(executed_) + " to hold");
     }
     ++counters_.held;
     held_.push_back(block);
@@ -298,7 +292,13 @@ consensus::BlockVerified LedgerApplication::verify_now(const consensus::Block& b
   const Hash256 digest = consensus::block_digest(block);
   auto refuse = [&](std::string reason) {
     ++counters_.verified_refused;
-    return refusal(digest, std::move(reason));
+    return consensus::BlockVerified::invalid(digest, std::move(reason));
+  };
+  // Reasons of this node's own (a payload not yet here, its time guard):
+  // no vote now, and the replica asks again later.
+  auto undecided = [&](std::string reason) {
+    ++counters_.verified_undecided;
+    return consensus::BlockVerified::undecided_here(digest, std::move(reason));
   };
   if (block.height != executed_.next()) {
     return refuse("block " + to_string(block.height) + " is at or below the executed height " +
@@ -306,27 +306,22 @@ consensus::BlockVerified LedgerApplication::verify_now(const consensus::Block& b
   }
   if (block.parent_digest != tip_digest_) return refuse("parent is not the executed block");
   const PayloadPtr payload = payloads_.find(block.payload_digest);
-  if (!payload) return refuse("payload " + block.payload_digest.hex() + " is not available");
+  if (!payload) return undecided("payload " + block.payload_digest.hex() + " is not available");
   const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
   if (judged.invalid) return refuse(*judged.invalid);
-  if (judged.undecided) return refuse(*judged.undecided);
+  if (judged.undecided) return undecided(*judged.undecided);
   auto expected = claims_of(*payload, judged.proofs);
   if (!expected) return refuse(expected.error().message);
   if (const auto index = first_false_claim(block.claims, *expected)) {
     ++counters_.verified_false_claim;
-    consensus::BlockVerified verified =
-        refusal(digest, "claim " + std::to_string(*index) + " contradicts the judge's outcome");
-    verified.false_claim_index = index;
-    return verified;
+    return consensus::BlockVerified::false_claim(
+        digest, *index, "claim " + std::to_string(*index) + " contradicts the judge's outcome");
   }
   auto plan = executor_.plan(context_of(block), *payload, judged.proofs);
   if (!plan) return refuse(plan.error().message);
   keep_plan(digest, std::move(*plan));
   ++counters_.verified_ok;
-  consensus::BlockVerified verified;
-  verified.block_digest = digest;
-  verified.ok = true;
-  return verified;
+  return consensus::BlockVerified::valid(digest);
 }
 
 Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deliver) {

@@ -10,7 +10,10 @@
 //       judge's (the first claim whose proof matches but whose verdict or
 //       difficulty does not is the false claim), then BlockExecutor::plan ->
 //       BlockVerified. A block whose parent is not executed yet is held and
-//       answered by the deliver() that executes its parent.
+//       answered by the deliver() that executes its parent. Reasons of this
+//       node's own (a payload not yet received, the prover's time guard, a
+//       full held queue) answer "undecided here": the replica withholds its
+//       vote and asks again later, never treating the block as invalid.
 //   DeliverBlock -> deliver(): BlockExecutor::apply -> Executed{height,
 //       state root}; the mempool drops what the block included.
 //
@@ -108,7 +111,8 @@ struct ApplicationCounters {
   std::uint64_t proposal_trims = 0;  // selections cut back because plan refused them
   std::uint64_t verified_ok = 0;
   std::uint64_t verified_false_claim = 0;
-  std::uint64_t verified_refused = 0;  // invalid for another reason, or inconclusive
+  std::uint64_t verified_refused = 0;    // invalid for another reason
+  std::uint64_t verified_undecided = 0;  // undecided here: payload missing, time guard, held queue full
   std::uint64_t held = 0;
   std::uint64_t delivered = 0;
   std::uint64_t delivered_judged_again = 0;   // delivered without outcomes kept from verification

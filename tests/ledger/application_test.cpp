@@ -260,12 +260,31 @@ TEST_F(LedgerApplicationTest, BlocksThatProveNoFalseClaimAreRefusedWithoutAnInde
   dropped->claims.pop_back();
   auto other_proof = std::make_shared<consensus::Block>(*honest);
   other_proof->claims[0].proof_id = crypto::sha256("another proof");
-  for (const auto& block : {missing, dropped, other_proof}) {
+  for (const auto& block : {dropped, other_proof}) {
     const auto verified = follower.application->verify(block);
     ASSERT_TRUE(verified.has_value());
-    EXPECT_FALSE(verified->ok);
+    EXPECT_EQ(verified->outcome(), consensus::VerificationOutcome::kInvalid) << verified->reason;
     EXPECT_FALSE(verified->false_claim_index.has_value()) << verified->reason;
   }
+  // A payload this node has not received is its own problem: undecided.
+  const auto verified = follower.application->verify(missing);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->outcome(), consensus::VerificationOutcome::kUndecided) << verified->reason;
+  EXPECT_EQ(follower.application->counters().verified_undecided, 1u);
+}
+
+TEST_F(LedgerApplicationTest, AFullHeldQueueAnswersUndecided) {
+  Node small{chain, 2, [](LedgerApplicationConfig& config) { config.max_held_verifications = 1; }};
+  const auto first = propose_first();
+  auto second = std::make_shared<consensus::Block>(*first);
+  second->height = Height(2);
+  second->parent_digest = consensus::block_digest(*first);
+  auto third = std::make_shared<consensus::Block>(*second);
+  third->height = Height(3);
+  EXPECT_FALSE(small.application->verify(second).has_value());  // held
+  const auto full = small.application->verify(third);
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(full->outcome(), consensus::VerificationOutcome::kUndecided) << full->reason;
 }
 
 TEST_F(LedgerApplicationTest, BlockIsHeldUntilItsParentExecutes) {
