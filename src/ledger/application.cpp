@@ -1,5 +1,6 @@
 #include "ledger/application.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -127,12 +128,14 @@ void LedgerApplication::forget_verified_up_to(Height height) {
 // The plan of a block verified on the executed tip is what delivering it
 // executes, unless the state moved since (then it is planned again).
 void LedgerApplication::keep_plan(const Hash256& block_digest, BlockPlan plan) {
+  std::erase_if(planned_blocks_, [&](const auto& kept) { return kept.first == block_digest; });
   if (planned_blocks_.size() >= kPlansKept) planned_blocks_.erase(planned_blocks_.begin());
-  planned_blocks_.insert_or_assign(block_digest, std::move(plan));
+  planned_blocks_.emplace_back(block_digest, std::move(plan));
 }
 
 Result<BlockPlan> LedgerApplication::kept_plan(const Hash256& block_digest) {
-  const auto found = planned_blocks_.find(block_digest);
+  const auto found = std::find_if(planned_blocks_.begin(), planned_blocks_.end(),
+                                  [&](const auto& kept) { return kept.first == block_digest; });
   if (found == planned_blocks_.end() ||
       found->second.base_version != state_.tree().latest_version()) {
     return fail(ErrorCode::kNotFound, "no current plan kept for block " + block_digest.hex());
@@ -143,22 +146,25 @@ Result<BlockPlan> LedgerApplication::kept_plan(const Hash256& block_digest) {
 }
 
 // Whether a committed block already used what `entry` would use up (its
-// proof registered, its offence acted on): then it can never execute.
-bool LedgerApplication::used_up(const PendingTransaction& entry) const {
+// proof registered, its offence acted on): then it can never execute. An
+// unreadable state says nothing either way (nullopt).
+std::optional<bool> LedgerApplication::used_up(const PendingTransaction& entry) const {
   if (!entry.single_use_key) return false;
   if (std::holds_alternative<SubmitProof>(entry.transaction.payload)) {
     const auto registered = state_.read(state::proof_entry_key(*entry.single_use_key));
-    return !registered || registered->has_value();
+    if (!registered) return std::nullopt;
+    return registered->has_value();
   }
   const auto seen = state_.evidence_seen(*entry.single_use_key);
-  return !seen || *seen;
+  if (!seen) return std::nullopt;
+  return *seen;
 }
 
 // The mempool's selection, less what would make the block invalid however it
 // is cut: a single-use key already used (such a transaction is dropped from
-// the mempool) or taken twice, programs that are not a conclusive PROVED
-// here, and work beyond the block's limit. A sender's transactions after one
-// left out are left out too (their nonces would not follow).
+// the mempool) or taken twice, and work beyond the block's limit. A sender's
+// transactions after one left out are left out too (their nonces would not
+// follow).
 std::vector<PendingTransaction> LedgerApplication::select_transactions() {
   const auto lookup = [this](const crypto::PublicKey& sender) { return next_nonce(sender); };
   const std::vector<PendingTransaction> pending = mempool_.select(
@@ -170,16 +176,10 @@ std::vector<PendingTransaction> LedgerApplication::select_transactions() {
   for (const PendingTransaction& entry : pending) {
     const Transaction& transaction = entry.transaction;
     if (senders_cut.contains(transaction.sender.key)) continue;
-    bool keep = true;
-    if (used_up(entry)) {
-      mempool_.drop(entry.id);
-      keep = false;
-    } else if (entry.single_use_key && !keys_taken.insert(*entry.single_use_key).second) {
-      keep = false;
-    } else if (const auto* proof = std::get_if<SubmitProof>(&transaction.payload)) {
-      const auto check = verifier_.verify_one(*proof);
-      keep = check && check->conclusive && check->verdict == judge::Verdict::kProved;
-    }
+    const std::optional<bool> used = used_up(entry);
+    if (used == true) mempool_.drop(entry.id);
+    bool keep = used == false;
+    if (keep && entry.single_use_key) keep = keys_taken.insert(*entry.single_use_key).second;
     const auto work_after = work.checked_add(entry.work);
     if (keep && (!work_after || *work_after > config_.params.max_block_work)) keep = false;
     if (!keep) {
@@ -190,6 +190,21 @@ std::vector<PendingTransaction> LedgerApplication::select_transactions() {
     chosen.push_back(entry);
   }
   return chosen;
+}
+
+// The conclusive outcomes this node has for `programs` (mostly from the
+// cache: admission judged them).
+VerifiedProofs LedgerApplication::conclusive_outcomes(
+    std::span<const SubmitProof* const> programs) {
+  VerifiedProofs proofs;
+  const auto outcomes = verifier_.verify(programs);
+  for (const auto& outcome : outcomes) {
+    if (!outcome || !outcome->conclusive) continue;
+    proofs.insert_or_assign(outcome->proof_id,
+                            VerifiedProof{outcome->proof_id, outcome->verdict, outcome->work,
+                                          outcome->difficulty});
+  }
+  return proofs;
 }
 
 Result<BlockPlan> LedgerApplication::plan_proposal(const consensus::RequestProposal& request,
@@ -218,43 +233,38 @@ Result<consensus::ProposalReady> LedgerApplication::propose(
   }
   auto payload = std::make_shared<BlockPayload>();
   payload->parent_commit = parent_commit_;
-  std::vector<PendingTransaction> candidates = select_transactions();
+  const std::vector<PendingTransaction> candidates = select_transactions();
+  payload->transactions.reserve(candidates.size());
+  for (const PendingTransaction& entry : candidates) {
+    payload->transactions.push_back(entry.transaction);
+  }
+  const VerifiedProofs proofs = conclusive_outcomes(programs_of(*payload));
+  // One pass over the candidates on the committed state: a transaction the
+  // executor refuses (a spend the balance no longer covers, evidence too
+  // old, an unstake of stake the consensus set counts) is left out with its
+  // sender's later ones and dropped from the mempool, where it could never
+  // execute; its sender may send another with its nonce.
+  const BlockContext context{request.height, request.parent_digest, config_.self, {}, {}};
+  auto selection =
+      executor_.select_executable(context, parent_commit_, payload->transactions, proofs);
+  if (!selection) return unexpected<Error>(selection.error());
+  for (const auto& [index, why] : selection->refused) {
+    if (mempool_.drop(candidates[index].id)) ++counters_.proposal_dropped;
+  }
+  std::vector<Transaction> executable;
+  executable.reserve(selection->executed.size());
+  for (const std::size_t index : selection->executed) {
+    executable.push_back(std::move(payload->transactions[index]));
+  }
+  payload->transactions = std::move(executable);
   std::vector<consensus::Claim> claims;
-  VerifiedProofs proofs;
-  const auto plans = [&](std::size_t count) {
+  if (!plan_proposal(request, *payload, proofs, claims)) {
+    // The selection executed, so this is not expected; an empty block keeps
+    // the height going.
+    ++counters_.proposals_emptied;
     payload->transactions.clear();
-    for (std::size_t i = 0; i < count; ++i) payload->transactions.push_back(candidates[i].transaction);
-    Judged judged = judge_programs(*payload);
-    if (judged.invalid || judged.undecided) return false;
-    proofs = std::move(judged.proofs);
-    return plan_proposal(request, *payload, proofs, claims).has_value();
-  };
-  // A transaction the executor refuses (a spend the balance no longer
-  // covers, evidence too old, an unstake of stake the consensus set counts)
-  // must not cost the whole height: find the longest prefix that plans,
-  // drop the transaction after it from the mempool (it cannot execute on
-  // this state; its sender may send another with its nonce), leave out its
-  // sender's later ones, and try again. The empty payload always plans.
-  while (!plans(candidates.size())) {
-    if (candidates.empty()) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "the empty block does not plan at height " + to_string(request.height));
-    }
-    std::size_t good = 0;                 // plans
-    std::size_t bad = candidates.size();  // does not
-    while (bad - good > 1) {
-      const std::size_t middle = good + (bad - good) / 2;
-      (plans(middle) ? good : bad) = middle;
-    }
-    ++counters_.proposal_trims;
-    mempool_.drop(candidates[good].id);
-    const crypto::PublicKey sender = candidates[good].transaction.sender.key;
-    std::vector<PendingTransaction> kept(candidates.begin(),
-                                         candidates.begin() + static_cast<std::ptrdiff_t>(good));
-    for (std::size_t i = good + 1; i < candidates.size(); ++i) {
-      if (candidates[i].transaction.sender.key != sender) kept.push_back(std::move(candidates[i]));
-    }
-    candidates = std::move(kept);
+    auto empty = plan_proposal(request, *payload, proofs, claims);
+    if (!empty) return unexpected<Error>(empty.error());
   }
   const Hash256 digest = payload_digest(*payload);
   keep_verified(digest, request.height, proofs);
@@ -337,13 +347,14 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
     return fail(ErrorCode::kNotFound,
                 "payload of final block " + to_string(block.height) + " is not available");
   }
-  if (!verified_payloads_.contains(block.payload_digest)) ++counters_.delivered_judged_again;
-  const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
-  if (judged.invalid) return fail(ErrorCode::kInvalidArgument, *judged.invalid);
-  if (judged.undecided) return fail(ErrorCode::kLimit, *judged.undecided);
+  // The plan made when the block was verified on this tip needs no judging.
   auto plan = kept_plan(consensus::block_digest(block));
   if (!plan) {
     ++counters_.delivered_planned_again;
+    if (!verified_payloads_.contains(block.payload_digest)) ++counters_.delivered_judged_again;
+    const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
+    if (judged.invalid) return fail(ErrorCode::kInvalidArgument, *judged.invalid);
+    if (judged.undecided) return fail(ErrorCode::kLimit, *judged.undecided);
     plan = executor_.plan(context_of(block), *payload, judged.proofs);
   }
   if (!plan) return unexpected<Error>(plan.error());

@@ -108,7 +108,8 @@ struct Delivered {
 struct ApplicationCounters {
   std::uint64_t proposals = 0;
   std::uint64_t proposal_transactions = 0;
-  std::uint64_t proposal_trims = 0;  // selections cut back because plan refused them
+  std::uint64_t proposal_dropped = 0;  // pending transactions a proposal found could never execute
+  std::uint64_t proposals_emptied = 0;  // a selection that then failed to plan (not expected)
   std::uint64_t verified_ok = 0;
   std::uint64_t verified_false_claim = 0;
   std::uint64_t verified_refused = 0;    // invalid for another reason
@@ -172,7 +173,8 @@ class LedgerApplication {
   Judged judged_payload(const Hash256& digest, const BlockPayload& payload, Height height);
   void keep_verified(const Hash256& digest, Height height, const VerifiedProofs& proofs);
   void forget_verified_up_to(Height height);
-  bool used_up(const PendingTransaction& entry) const;
+  std::optional<bool> used_up(const PendingTransaction& entry) const;
+  VerifiedProofs conclusive_outcomes(std::span<const SubmitProof* const> programs);
   void keep_plan(const Hash256& block_digest, BlockPlan plan);
   Result<BlockPlan> kept_plan(const Hash256& block_digest);
   std::vector<PendingTransaction> select_transactions();
@@ -198,10 +200,11 @@ class LedgerApplication {
   // payload digest, with their (height, digest) in the order kept.
   std::map<Hash256, VerifiedProofs> verified_payloads_;
   std::vector<std::pair<Height, Hash256>> verified_order_;
-  // Plans of blocks verified on the executed tip, by block digest: a few
-  // views may propose at one height. Cleared when a block executes.
+  // Plans of blocks verified on the executed tip, with their block digests,
+  // oldest first: a few views may propose at one height. Cleared when a
+  // block executes.
   static constexpr std::size_t kPlansKept = 4;
-  std::map<Hash256, BlockPlan> planned_blocks_;
+  std::vector<std::pair<Hash256, BlockPlan>> planned_blocks_;
   ApplicationCounters counters_;
 };
 

@@ -47,6 +47,33 @@ Result<void> check_block_work(const BlockRun& run, const BlockPayload& payload) 
   return {};
 }
 
+// This node's failure (its state unreadable or corrupt), not the block's.
+bool is_node_failure(ErrorCode code) noexcept {
+  return code == ErrorCode::kIo || code == ErrorCode::kCorrupt || code == ErrorCode::kInternal ||
+         code == ErrorCode::kCrypto || code == ErrorCode::kPermission;
+}
+
+// The figures step (c) changes in a plan, to undo a refused transaction.
+struct PlanFigures {
+  TokenAmount fees;
+  Difficulty total_difficulty;
+  std::size_t proofs_registered = 0;
+  std::size_t slashings = 0;
+  TokenAmount slashed;
+
+  static PlanFigures of(const BlockPlan& plan) {
+    return {plan.fees, plan.total_difficulty, plan.proofs_registered, plan.slashings.size(),
+            plan.transition.slashed};
+  }
+  void restore(BlockPlan& plan) const {
+    plan.fees = fees;
+    plan.total_difficulty = total_difficulty;
+    plan.proofs_registered = proofs_registered;
+    plan.slashings.resize(slashings);
+    plan.transition.slashed = slashed;
+  }
+};
+
 }  // namespace
 
 WorkUnits block_work(const BlockPayload& payload, const VerifiedProofs& proofs) {
@@ -127,6 +154,44 @@ Result<BlockPlan> BlockExecutor::plan(const BlockContext& context, const BlockPa
   }
   plan.prepared = std::move(*prepared);
   return plan;
+}
+
+Result<ExecutableSelection> BlockExecutor::select_executable(
+    const BlockContext& context, const consensus::CertificatePtr& parent_commit,
+    std::span<const Transaction> candidates, const VerifiedProofs& proofs) const {
+  WorkingState working(state_);
+  BlockPlan plan;
+  plan.height = context.height;
+  BlockRun run{params_, *validators_, *checker_, context, proofs, state_, working, plan};
+  AETHEL_TRY(pay_parent_reward(run, parent_commit));
+  AETHEL_TRY(release_unbonding(run));
+  ExecutableSelection selection;
+  std::set<crypto::PublicKey> senders_left_out;
+  for (std::size_t index = 0; index < candidates.size(); ++index) {
+    const Transaction& candidate = candidates[index];
+    if (senders_left_out.contains(candidate.sender.key)) {
+      selection.deferred.push_back(index);
+      continue;
+    }
+    const PlanFigures before = PlanFigures::of(plan);
+    working.begin_savepoint();
+    auto executed = execute_transaction(run, selection.executed.size(), candidate);
+    if (executed) {
+      working.release();
+      selection.executed.push_back(index);
+      continue;
+    }
+    working.rollback();
+    before.restore(plan);
+    if (is_node_failure(executed.error().code)) return unexpected<Error>(executed.error());
+    senders_left_out.insert(candidate.sender.key);
+    if (executed.error().code == ErrorCode::kNotFound) {
+      selection.deferred.push_back(index);
+    } else {
+      selection.refused.emplace_back(index, std::move(executed.error()));
+    }
+  }
+  return selection;
 }
 
 Result<state::VersionInfo> BlockExecutor::apply(BlockPlan plan) {

@@ -24,6 +24,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "consensus/block.h"
@@ -119,6 +121,17 @@ struct BlockPlan {
   std::vector<SlashingApplied> slashings;
 };
 
+// What a proposer may put in a block, in candidate order (select_executable).
+struct ExecutableSelection {
+  std::vector<std::size_t> executed;  // indexes into the candidates
+  // Candidates execution refused, with why: on this state they can never
+  // execute (a mempool drops them).
+  std::vector<std::pair<std::size_t, Error>> refused;
+  // Candidates left out for a reason that may pass (no verified outcome
+  // here, or an earlier transaction of the same sender left out).
+  std::vector<std::size_t> deferred;
+};
+
 class BlockExecutor {
  public:
   // `params` must validate; `validators` is the consensus validator set whose
@@ -138,6 +151,18 @@ class BlockExecutor {
   // id.
   Result<BlockPlan> plan(const BlockContext& context, const BlockPayload& payload,
                          const VerifiedProofs& proofs) const;
+
+  // For a proposer: runs steps (a) and (b) for `context` with the parent
+  // certificate `parent_commit`, then each candidate on the state the ones
+  // before it left; a candidate execution refuses is undone and left out,
+  // and so are its sender's later candidates. One pass, whatever is
+  // refused: a block of those executed then plans. The block's claims,
+  // payload digest and size are not checked (they follow from the choice).
+  // Fails only when this node cannot read its state.
+  Result<ExecutableSelection> select_executable(const BlockContext& context,
+                                                const consensus::CertificatePtr& parent_commit,
+                                                std::span<const Transaction> candidates,
+                                                const VerifiedProofs& proofs) const;
 
   // Writes the plan as one atomic version. Refuses (kInvalidArgument) a
   // plan computed on another version than the latest.

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "core/assert.h"
 
@@ -36,13 +37,6 @@ Result<Admitted> Mempool::add(PendingTransaction entry, Nonce account_next_nonce
     return refuse(ErrorCode::kInvalidArgument,
                   "transaction " + entry.id.hex() + " is already pending");
   }
-  if (entry.single_use_key) {
-    if (const auto holder = holder_of(*entry.single_use_key)) {
-      return refuse(ErrorCode::kInvalidArgument,
-                    "transaction " + holder->hex() + " already pending uses " +
-                        entry.single_use_key->hex());
-    }
-  }
   if (transaction.nonce < account_next_nonce) {
     return refuse(ErrorCode::kInvalidArgument, "nonce " + to_string(transaction.nonce) +
                                                    " was already used (the account's next is " +
@@ -66,7 +60,8 @@ Result<Admitted> Mempool::add(PendingTransaction entry, Nonce account_next_nonce
                                          " bytes exceeds the mempool's byte bound");
   }
 
-  const Rank rank{entry.difficulty, transaction.fee, next_arrival_, entry.id};
+  const Rank rank{std::holds_alternative<SubmitEvidence>(transaction.payload), entry.difficulty,
+                  transaction.fee, next_arrival_, entry.id};
   // Evict from the bottom until the newcomer fits, but only entries that
   // rank below it; if that cannot make room, nothing is evicted.
   std::size_t count_after = by_id_.size() + 1;
@@ -138,10 +133,10 @@ void Mempool::remove_committed(std::span<const TransactionId> included,
     ++counters_.committed;
   }
   for (const auto& key : used_keys) {
-    const auto holder = holder_of(key);
-    if (!holder) continue;
-    erase(*holder);
-    ++counters_.superseded;
+    for (const auto& holder : holders_of(key)) {
+      erase(holder);
+      ++counters_.superseded;
+    }
   }
   std::vector<TransactionId> stale;
   for (const auto& [sender, slots] : by_sender_) {
@@ -166,10 +161,13 @@ bool Mempool::contains(const TransactionId& id) const {
   return by_id_.contains(id);
 }
 
-std::optional<TransactionId> Mempool::holder_of(const Hash256& key) const {
-  const auto found = by_single_use_key_.find(key);
-  if (found == by_single_use_key_.end()) return std::nullopt;
-  return found->second;
+std::vector<TransactionId> Mempool::holders_of(const Hash256& key) const {
+  std::vector<TransactionId> holders;
+  for (auto at = by_single_use_key_.lower_bound({key, TransactionId{}});
+       at != by_single_use_key_.end() && at->first == key; ++at) {
+    holders.push_back(at->second);
+  }
+  return holders;
 }
 
 void Mempool::erase(const TransactionId& id) {
@@ -181,7 +179,9 @@ void Mempool::erase(const TransactionId& id) {
   sender->second.erase(transaction.nonce);
   if (sender->second.empty()) by_sender_.erase(sender);
   by_rank_.erase(held->second.rank);
-  if (const auto& key = held->second.entry.single_use_key) by_single_use_key_.erase(*key);
+  if (const auto& key = held->second.entry.single_use_key) {
+    by_single_use_key_.erase({*key, held->second.entry.id});
+  }
   bytes_ -= held->second.entry.encoded_bytes;
   by_id_.erase(held);
 }

@@ -1,16 +1,20 @@
 // Pending transactions waiting for a block, bounded by count and bytes.
 //
-// Order: higher difficulty first (verification work is what the network
-// pays for), then higher fee, then earlier arrival. A sender's transactions
+// Order: evidence first (it protects the chain, and it is accepted only for
+// a while after the act), then higher difficulty (verification work is what
+// the network pays for), then higher fee, then earlier arrival. A sender's transactions
 // are only ever taken in nonce order: block selection walks that order and
 // takes a transaction once every lower nonce of its sender is already taken
 // or committed.
 //
 // The mempool holds what admission (signature, size, nonce, the judge's
 // verdict) already accepted; it checks only what depends on its own contents:
-// duplicates (by transaction id, and by what executing a transaction uses
-// up: a proof id or an offence id), a nonce slot already taken, the
-// per-sender window, and room.
+// duplicates, a nonce slot already taken, the per-sender window, and room.
+// It also indexes what executing a transaction uses up (a proof id, an
+// offence id), so that a committed block removes every other pending
+// transaction that could no longer execute. Several transactions may wait
+// with one such key: refusing the second would let a first sent with a
+// nonce gap, which no block can take, hold a proof or evidence hostage.
 // When full, the lowest-ranked transaction is evicted for a higher-ranked
 // newcomer; a newcomer that ranks below everything pending is refused.
 //
@@ -52,7 +56,7 @@ struct PendingTransaction {
   WorkUnits work;         // prover work its program costs a block (proof or evidence)
   // What executing it uses up, so that no other transaction holding the same
   // key can execute after it: the proof id a SubmitProof registers, the
-  // offence id evidence records. At most one pending transaction holds a key.
+  // offence id evidence records.
   std::optional<Hash256> single_use_key;
 };
 
@@ -79,8 +83,8 @@ class Mempool {
   explicit Mempool(MempoolLimits limits);
 
   // Adds `entry`, given its sender's next nonce in the committed state.
-  // Refuses (counting the refusal): a duplicate id or single-use key, an
-  // occupied (sender, nonce) slot (kInvalidArgument), a nonce below the account's next
+  // Refuses (counting the refusal): a duplicate id or an occupied
+  // (sender, nonce) slot (kInvalidArgument), a nonce below the account's next
   // nonce (kInvalidArgument) or beyond the per-sender window (kLimit), an
   // entry larger than the whole byte bound, or one ranking below everything
   // in a full pool (kLimit).
@@ -104,8 +108,8 @@ class Mempool {
   bool drop(const TransactionId& id);
 
   bool contains(const TransactionId& id) const;
-  // The pending transaction holding `key`, if any.
-  std::optional<TransactionId> holder_of(const Hash256& key) const;
+  // The pending transactions holding `key`, in id order.
+  std::vector<TransactionId> holders_of(const Hash256& key) const;
   std::size_t size() const noexcept { return by_id_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
   const MempoolCounters& counters() const noexcept { return counters_; }
@@ -113,12 +117,14 @@ class Mempool {
 
  private:
   struct Rank {
+    bool evidence = false;
     Difficulty difficulty;
     TokenAmount fee;
     std::uint64_t arrival = 0;
     TransactionId id;
-    // Best first: higher difficulty, higher fee, earlier arrival.
+    // Best first: evidence, higher difficulty, higher fee, earlier arrival.
     friend bool operator<(const Rank& a, const Rank& b) noexcept {
+      if (a.evidence != b.evidence) return a.evidence;
       if (a.difficulty != b.difficulty) return a.difficulty > b.difficulty;
       if (a.fee != b.fee) return a.fee > b.fee;
       if (a.arrival != b.arrival) return a.arrival < b.arrival;
@@ -137,7 +143,7 @@ class Mempool {
   std::set<Rank> by_rank_;
   // sender -> nonce -> id: the occupied slots and the nonce order.
   std::map<crypto::PublicKey, std::map<Nonce, TransactionId>> by_sender_;
-  std::map<Hash256, TransactionId> by_single_use_key_;
+  std::set<std::pair<Hash256, TransactionId>> by_single_use_key_;
   std::size_t bytes_ = 0;
   std::uint64_t next_arrival_ = 0;
   MempoolCounters counters_;

@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "core/assert.h"
 #include "core/try.h"
 
 namespace aethel::ledger {
@@ -85,11 +86,46 @@ Result<std::vector<crypto::PublicKey>> WorkingState::validator_keys() const {
 
 void WorkingState::put(state::Record record) {
   const state::TreeKey key = state::record_key(record);
+  remember(key);
   overlay_.insert_or_assign(key, std::optional<state::Record>(std::move(record)));
 }
 
 void WorkingState::remove(const state::TreeKey& key) {
+  remember(key);
   overlay_.insert_or_assign(key, std::nullopt);
+}
+
+void WorkingState::remember(const state::TreeKey& key) {
+  if (!saving_ || undo_.contains(key)) return;
+  const auto found = overlay_.find(key);
+  undo_.emplace(key, found == overlay_.end()
+                         ? std::optional<std::optional<state::Record>>()
+                         : std::optional<std::optional<state::Record>>(found->second));
+}
+
+void WorkingState::begin_savepoint() {
+  AETHEL_ASSERT_MSG(!saving_, "one savepoint at a time");
+  saving_ = true;
+  undo_.clear();
+}
+
+void WorkingState::rollback() {
+  AETHEL_ASSERT(saving_);
+  for (auto& [key, before] : undo_) {
+    if (before) {
+      overlay_.insert_or_assign(key, std::move(*before));
+    } else {
+      overlay_.erase(key);
+    }
+  }
+  undo_.clear();
+  saving_ = false;
+}
+
+void WorkingState::release() {
+  AETHEL_ASSERT(saving_);
+  undo_.clear();
+  saving_ = false;
 }
 
 std::vector<state::RecordChange> WorkingState::changes() const {

@@ -35,6 +35,12 @@ class WorkingState {
   void put(state::Record record);
   void remove(const state::TreeKey& key);
 
+  // A savepoint: writes from here on can be undone together (rollback) or
+  // kept (release). One at a time.
+  void begin_savepoint();
+  void rollback();
+  void release();
+
   // The overlay as record changes, in key order.
   std::vector<state::RecordChange> changes() const;
 
@@ -43,8 +49,14 @@ class WorkingState {
   template <class T>
   Result<std::optional<T>> read_as(const state::TreeKey& key) const;
 
+  void remember(const state::TreeKey& key);
+
   const state::LedgerState& state_;
   std::map<state::TreeKey, std::optional<state::Record>> overlay_;
+  // Under a savepoint: each key's overlay entry before its first write since,
+  // nullopt when it had none.
+  bool saving_ = false;
+  std::map<state::TreeKey, std::optional<std::optional<state::Record>>> undo_;
 };
 
 }  // namespace aethel::ledger
