@@ -1,5 +1,6 @@
 #include "ledger/admission.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <variant>
@@ -178,6 +179,9 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
                   fmt::format("a {} of zero tokens does nothing",
                               payload_kind_name(payload_kind(transaction.payload))));
   }
+  if (auto unstake = check_unstake(transaction); !unstake) {
+    return unexpected<Refusal>(std::move(unstake.error()));
+  }
   const TokenAmount spent = amount_spent(transaction.payload);
   const auto cost = transaction.fee.checked_add(spent);
   if (!cost || *cost > balance) {
@@ -186,6 +190,33 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
                               transaction.fee.value(), spent.value(), balance.value()));
   }
   return screened;
+}
+
+// The checks of unstake_tokens that committed state decides: the stake it
+// takes must be there, and a member of the consensus set keeps what the set
+// counts for it. (A pending stake of the sender's could change the first;
+// the sender can send the unstake after it commits.)
+expected<void, Refusal> Admission::check_unstake(const Transaction& transaction) const {
+  const auto* unstake = std::get_if<UnstakeTokens>(&transaction.payload);
+  if (unstake == nullptr) return {};
+  auto validator = state_.validator(transaction.sender.key);
+  if (!validator) {
+    return unexpected<Refusal>(Refusal{RefusalReason::kStateUnavailable, std::move(validator.error())});
+  }
+  const Stake held = *validator ? (**validator).stake : Stake::zero();
+  Stake kept = Stake::zero();
+  if (config_.validators != nullptr) {
+    if (const auto member = config_.validators->index_of(transaction.sender.key)) {
+      kept = config_.validators->at(*member).stake;
+    }
+  }
+  const Stake requested(unstake->amount.value());
+  if (requested > held || held - requested < kept) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  fmt::format("unstake of {} from a stake of {} that must keep {}",
+                              requested.value(), held.value(), kept.value()));
+  }
+  return {};
 }
 
 expected<void, Refusal> Admission::check_proof_entry(const ProofCheck& check,
@@ -231,6 +262,14 @@ expected<void, Refusal> Admission::check_evidence_entry(
   if (!checked) {
     return refuse(RefusalReason::kNotExecutable, checked.error().code,
                   "evidence: " + checked.error().message);
+  }
+  const Height next = executed_.next();
+  if (next.value() - std::min(checked->act_height.value(), next.value()) >
+      config_.evidence_max_age) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  fmt::format("evidence: the act at height {} is too old for height {} (evidence "
+                              "is accepted for {} blocks)",
+                              checked->act_height.value(), next.value(), config_.evidence_max_age));
   }
   auto seen = state_.evidence_seen(checked->offence_id);
   if (!seen) {

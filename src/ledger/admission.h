@@ -10,7 +10,9 @@
 //      cover fee + amount,
 //      and the nonce must lie in [next nonce, next nonce + window), the
 //      window being the mempool's per-sender bound; a transfer, stake or
-//      unstake of zero tokens is refused (execution would refuse it);
+//      unstake of zero tokens is refused (execution would refuse it), and
+//      an unstake above the sender's stake, or below the stake the
+//      consensus set counts for a member;
 //   5. for SubmitProof, the judge through the ProofVerifier (and its cache):
 //      only a conclusive PROVED is admitted; REFUTED is refused with the
 //      failing condition and the counterexample in the error, UNKNOWN with
@@ -21,7 +23,8 @@
 //      (check_submitted_evidence: decoding, signatures against the
 //      validator set, and for a false verdict the judge's outcome of the
 //      program it carries against the accused claim), and an offence
-//      already acted on is refused;
+//      already acted on or older than the evidence age at the next height
+//      is refused;
 //   6. Mempool::add with the judge's difficulty (zero for other kinds) and
 //      the proof id or offence id the transaction would use up, which
 //      refuses duplicates of either, a (sender, nonce) slot already taken
@@ -61,6 +64,8 @@ struct AdmissionConfig {
   std::size_t max_transaction_bytes = kMaxTransactionBytes;
   // What evidence is checked against; without one, evidence is refused.
   consensus::ValidatorSetPtr validators = nullptr;
+  // Blocks after its act that evidence is accepted (ChainParams).
+  std::uint64_t evidence_max_age = 1;
 };
 
 // Why a transaction was refused; the counters are kept per reason.
@@ -131,6 +136,10 @@ class Admission {
   std::vector<Result<AdmissionReceipt>> submit_batch(
       std::span<const ByteView> encoded_transactions);
 
+  // The chain executed `height`: evidence is judged by its age at the next
+  // height. Starts at height 0.
+  void chain_reached(Height height) noexcept { executed_ = height; }
+
   const AdmissionCounters& counters() const noexcept { return counters_; }
   const AdmissionConfig& config() const noexcept { return config_; }
 
@@ -138,6 +147,7 @@ class Admission {
   struct Screened;
 
   expected<Screened, Refusal> screen(ByteView encoded) const;
+  expected<void, Refusal> check_unstake(const Transaction& transaction) const;
   expected<void, Refusal> check_proof_entry(const ProofCheck& check,
                                             PendingTransaction& entry) const;
   expected<void, Refusal> check_evidence_entry(const SubmitEvidence& evidence,
@@ -151,6 +161,7 @@ class Admission {
   ProofVerifier& verifier_;
   Mempool& mempool_;
   AdmissionCounters counters_;
+  Height executed_;
 };
 
 // The refusal admission gives for a judge's outcome that is not a

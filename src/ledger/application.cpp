@@ -45,7 +45,8 @@ LedgerApplication::LedgerApplication(LedgerApplicationConfig config, state::Ledg
       mempool_(config_.mempool),
       admission_(AdmissionConfig{.chain_id = config_.params.chain_id,
                                  .max_transaction_bytes = kMaxTransactionBytes,
-                                 .validators = config_.validators},
+                                 .validators = config_.validators,
+                                 .evidence_max_age = config_.params.evidence_max_age},
                  state_, verifier_, mempool_),
       executor_(config_.params, config_.validators, state_, config_.checker),
       executed_(executed),
@@ -53,6 +54,7 @@ LedgerApplication::LedgerApplication(LedgerApplicationConfig config, state::Ledg
       parent_commit_(std::move(parent_commit)) {
   AETHEL_ASSERT(config_.validators != nullptr);
   AETHEL_ASSERT(config_.validators->contains(config_.self));
+  admission_.chain_reached(executed_);
 }
 
 AdmissionOutcome LedgerApplication::submit(ByteView encoded_transaction) {
@@ -367,6 +369,7 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
   if (!version) return unexpected<Error>(version.error());
 
   executed_ = block.height;
+  admission_.chain_reached(executed_);
   tip_digest_ = consensus::block_digest(block);
   parent_commit_ = deliver.commit_certificate;
   ++counters_.delivered;

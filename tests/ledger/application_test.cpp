@@ -435,6 +435,36 @@ TEST(LedgerApplicationMempool, EvidenceIsAdmittedOnceAndRefusedAfterItsOffenceIs
   EXPECT_NE(after.error().error.message.find("already acted on"), std::string::npos);
 }
 
+TEST(LedgerApplicationMempool, EvidenceTooOldForTheNextHeightIsRefused) {
+  Chain chain([](ChainParams& params) {
+    params.evidence_max_age = 1;
+    params.unbonding_period = 2;
+  });
+  Node leader{chain, 0};
+  Hash256 parent;
+  for (std::uint64_t height = 1; height <= 2; ++height) {
+    auto ready = leader.application->propose({Height(height), parent}, 1'000 * height);
+    ASSERT_TRUE(ready.has_value()) << ready.error().to_string();
+    const auto block = block_from(*ready, parent, 0);
+    ASSERT_TRUE(leader.application->deliver({block, chain.commit_certificate(*block)}));
+    parent = consensus::block_digest(*block);
+  }
+  // The next height is 3: an act at height 2 is in time, one at height 1 is not.
+  submit(leader, {chain.transaction(
+                     SubmitEvidence{equivocation(chain, 2, Height(2), consensus::VotePhase::kPrepare),
+                                    std::nullopt},
+                     0)});
+  const auto old = leader.application->submit(chain.transaction(
+      SubmitEvidence{equivocation(chain, 3, Height(1), consensus::VotePhase::kPrepare),
+                     std::nullopt},
+      1));
+  ASSERT_FALSE(old.has_value());
+  EXPECT_EQ(old.error().reason, RefusalReason::kNotExecutable);
+  EXPECT_NE(old.error().error.message.find("act at height 1 is too old for height 3"),
+            std::string::npos)
+      << old.error().error.message;
+}
+
 TEST(LedgerApplicationProposal, ATransactionThatCannotExecuteIsDroppedFromTheMempool) {
   Chain chain;
   Node leader{chain, 0};
