@@ -66,6 +66,8 @@ struct AdmissionConfig {
   consensus::ValidatorSetPtr validators = nullptr;
   // Blocks after its act that evidence is accepted (ChainParams).
   std::uint64_t evidence_max_age = 1;
+  // Tokens of ledger stake per unit of consensus stake (ChainParams).
+  std::uint64_t consensus_stake_unit = 1;
 };
 
 // Why a transaction was refused; the counters are kept per reason.

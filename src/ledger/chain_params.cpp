@@ -61,6 +61,7 @@ Result<void> ChainParams::validate() const {
     return refuse("reward:", checked.error().message);
   }
   if (minimum_stake.value() == 0) return refuse("minimum_stake", "must be positive");
+  if (consensus_stake_unit == 0) return refuse("consensus_stake_unit", "must be positive");
   if (evidence_max_age == 0) return refuse("evidence_max_age", "must be positive");
   if (unbonding_period <= evidence_max_age) {
     return refuse("unbonding_period", "must be above evidence_max_age " +

@@ -27,6 +27,11 @@ struct ChainParams {
   RewardPolicy reward;
   // Stake a validator needs to stay in the active set at an epoch boundary.
   Stake minimum_stake{1};
+  // Tokens of ledger stake per unit of stake in the consensus validator set
+  // (1 when the set is built from genesis, genesis_validator_set). A
+  // member's ledger stake may not fall, by unstaking, below its consensus
+  // stake times this.
+  std::uint64_t consensus_stake_unit = 1;
   // Blocks after an offence during which evidence of it is accepted: evidence
   // of an act at height h may be executed up to height h + evidence_max_age.
   std::uint64_t evidence_max_age = 1;
@@ -47,7 +52,7 @@ struct ChainParams {
 
   // Refuses (kInvalidArgument) a value outside its range, naming the field:
   // the emission schedule and reward policy (their own validate()), a zero
-  // minimum_stake, evidence_max_age or epoch_length, an unbonding_period not
+  // minimum_stake or consensus_stake_unit, evidence_max_age or epoch_length, an unbonding_period not
   // above evidence_max_age, a block limit of zero or above its ceiling,
   // max_block_bytes below one transaction of the largest size,
   // max_block_work below the judge's per-program budget ceiling (so any

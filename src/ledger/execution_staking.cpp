@@ -71,6 +71,13 @@ state::ValidatorStatus status_for(const state::ValidatorRecord& record, Stake mi
 
 }  // namespace
 
+Stake counted_stake(const BlockRun& run, ValidatorIndex member) {
+  const std::uint64_t units = run.validators.at(member).stake.value();
+  const std::uint64_t unit = run.params.consensus_stake_unit;
+  // Saturates: nothing can be unstaked below an unrepresentable floor.
+  return units > Stake::max().value() / unit ? Stake::max() : Stake(units * unit);
+}
+
 Result<void> stake_tokens(BlockRun& run, const crypto::PublicKey& owner, TokenAmount amount) {
   if (amount.value() == 0) return refuse("stake of zero tokens");
   state::AccountRecord account;
@@ -97,7 +104,7 @@ Result<void> unstake_tokens(BlockRun& run, const crypto::PublicKey& owner, Token
                   to_string(validator ? validator->stake : Stake::zero()));
   }
   if (const auto member = run.validators.index_of(owner)) {
-    const Stake counted = run.validators.at(*member).stake;
+    const Stake counted = counted_stake(run, *member);
     if (validator->stake - requested < counted) {
       return refuse("unstake of " + to_string(amount) + " would leave a stake of " +
                     to_string(validator->stake - requested) + ", below the " +

@@ -38,6 +38,9 @@ Result<void> execute_transaction(BlockRun& run, std::size_t index, const Transac
 // (c) The payload kinds that move stake.
 Result<void> stake_tokens(BlockRun& run, const crypto::PublicKey& owner, TokenAmount amount);
 Result<void> unstake_tokens(BlockRun& run, const crypto::PublicKey& owner, TokenAmount amount);
+// The ledger stake the consensus set counts for `member`
+// (ChainParams::consensus_stake_unit), below which it may not unstake.
+Stake counted_stake(const BlockRun& run, ValidatorIndex member);
 // (c) Evidence: verify, slash once, record.
 Result<void> apply_evidence(BlockRun& run, std::size_t index, const SubmitEvidence& submission);
 // (d) Stores this block's pending reward.

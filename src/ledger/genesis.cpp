@@ -82,7 +82,8 @@ Result<consensus::ValidatorSet> genesis_validator_set(const Genesis& genesis,
   std::vector<consensus::Validator> validators;
   validators.reserve(genesis.validators.size());
   for (const GenesisValidator& validator : genesis.validators) {
-    validators.push_back(consensus::Validator{validator.public_key, validator.stake});
+    validators.push_back(consensus::Validator{
+        validator.public_key, Stake(validator.stake.value() / params.consensus_stake_unit)});
   }
   return consensus::ValidatorSet::create(std::move(validators), params.minimum_stake);
 }

@@ -44,7 +44,8 @@ Result<void> validate_genesis(const Genesis& genesis, const ChainParams& params)
 // one active validator record per validator.
 std::vector<state::Record> genesis_records(const Genesis& genesis);
 
-// The consensus validator set, in genesis order.
+// The consensus validator set, in genesis order, each stake divided by
+// params.consensus_stake_unit.
 Result<consensus::ValidatorSet> genesis_validator_set(const Genesis& genesis,
                                                       const ChainParams& params);
 

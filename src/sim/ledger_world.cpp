@@ -16,6 +16,7 @@ ledger::ChainParams run_params(const Hash256& chain_id) {
   ledger::ChainParams params = ledger::default_chain_params(chain_id);
   // Short periods, so that a run of a few dozen blocks sees stake released
   // and epochs change; evidence reaches a block within a few heights.
+  params.consensus_stake_unit = kLedgerStakeUnit;
   params.evidence_max_age = 6;
   params.unbonding_period = 8;
   params.epoch_length = 8;

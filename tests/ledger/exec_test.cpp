@@ -247,6 +247,21 @@ TEST(BlockExecution, AMemberOfTheConsensusSetKeepsTheStakeTheSetCounts) {
   EXPECT_EQ(record.unbonding, Stake(3'000));
 }
 
+TEST(BlockExecution, TheStakeFloorCountsConsensusStakeInItsUnit) {
+  ChainOptions options;
+  // 10,000 tokens of genesis stake are 3,333 units of consensus stake: the
+  // set counts 9,999 tokens.
+  options.params.consensus_stake_unit = 3;
+  TestChain chain(options);
+  EXPECT_EQ(chain.validators().at(ValidatorIndex(1)).stake, Stake(3'333));
+  const crypto::KeyPair& member = chain.validator(1);
+  ASSERT_FALSE(chain.commit(
+      chain.payload({chain.transaction(member, UnstakeTokens{TokenAmount(2)})})));
+  ASSERT_TRUE(chain.commit(
+      chain.payload({chain.transaction(member, UnstakeTokens{TokenAmount(1)})})));
+  EXPECT_EQ(chain.validator_record(member.public_key).stake, Stake(9'999));
+}
+
 TEST(BlockExecution, ATransferOfZeroTokensIsRefused) {
   TestChain chain;
   const crypto::KeyPair stranger = test_keypair(3, 7);

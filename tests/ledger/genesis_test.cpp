@@ -28,6 +28,7 @@ TEST(ChainParams, DefaultsValidateAndEachBadValueIsNamed) {
       {"reward", [](ChainParams& p) { p.reward.scale = Difficulty(0); }},
       {"reward", [](ChainParams& p) { p.reward.proposer_bonus_bps = 10'001; }},
       {"minimum_stake", [](ChainParams& p) { p.minimum_stake = Stake(0); }},
+      {"consensus_stake_unit", [](ChainParams& p) { p.consensus_stake_unit = 0; }},
       {"evidence_max_age", [](ChainParams& p) { p.evidence_max_age = 0; }},
       {"unbonding_period", [](ChainParams& p) { p.unbonding_period = p.evidence_max_age; }},
       {"epoch_length", [](ChainParams& p) { p.epoch_length = 0; }},
