@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "core/assert.h"
+#include "consensus/evidence.h"
 #include "ledger/executor.h"
 #include "fmt/format.h"
 
@@ -182,6 +183,9 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
   if (auto unstake = check_unstake(transaction); !unstake) {
     return unexpected<Refusal>(std::move(unstake.error()));
   }
+  if (auto signed_evidence = check_evidence_signatures(transaction); !signed_evidence) {
+    return unexpected<Refusal>(std::move(signed_evidence.error()));
+  }
   const TokenAmount spent = amount_spent(transaction.payload);
   const auto cost = transaction.fee.checked_add(spent);
   if (!cost || *cost > balance) {
@@ -217,6 +221,29 @@ expected<void, Refusal> Admission::check_unstake(const Transaction& transaction)
     return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
                   fmt::format("unstake of {} from a stake of {} that must keep {}",
                               requested.value(), held.value(), kept.value()));
+  }
+  return {};
+}
+
+// Evidence that does not decode or whose signatures do not verify is
+// refused before the program it carries costs a judge run.
+expected<void, Refusal> Admission::check_evidence_signatures(
+    const Transaction& transaction) const {
+  const auto* evidence = std::get_if<SubmitEvidence>(&transaction.payload);
+  if (evidence == nullptr) return {};
+  if (config_.validators == nullptr) {
+    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
+                  "evidence: this node has no validator set to check it against");
+  }
+  auto decoded = consensus::decode_evidence(evidence->evidence);
+  if (!decoded) {
+    return refuse(RefusalReason::kNotExecutable, decoded.error().code,
+                  "evidence: evidence does not decode: " + decoded.error().message);
+  }
+  if (auto verified = consensus::verify_evidence(config_.chain_id, *config_.validators, *decoded);
+      !verified) {
+    return refuse(RefusalReason::kNotExecutable, verified.error().code,
+                  "evidence: " + verified.error().message);
   }
   return {};
 }

@@ -150,6 +150,7 @@ class Admission {
 
   expected<Screened, Refusal> screen(ByteView encoded) const;
   expected<void, Refusal> check_unstake(const Transaction& transaction) const;
+  expected<void, Refusal> check_evidence_signatures(const Transaction& transaction) const;
   expected<void, Refusal> check_proof_entry(const ProofCheck& check,
                                             PendingTransaction& entry) const;
   expected<void, Refusal> check_evidence_entry(const SubmitEvidence& evidence,

@@ -435,6 +435,19 @@ TEST(LedgerApplicationMempool, EvidenceIsAdmittedOnceAndRefusedAfterItsOffenceIs
   EXPECT_NE(after.error().error.message.find("already acted on"), std::string::npos);
 }
 
+TEST(LedgerApplicationMempool, ForgedEvidenceCostsNoJudgeRun) {
+  Chain chain;
+  Chain other_chain([](ChainParams& params) { params.chain_id = crypto::sha256("another"); });
+  Node leader{chain, 0};
+  // Votes signed for another chain do not verify here.
+  const Bytes forged = equivocation(other_chain, 2, Height(1), consensus::VotePhase::kPrepare);
+  const auto refused = leader.application->submit(
+      chain.transaction(SubmitEvidence{forged, program_number(9)}, 0));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().reason, RefusalReason::kNotExecutable);
+  EXPECT_EQ(leader.application->verifier().counters().judged, 0u);
+}
+
 TEST(LedgerApplicationMempool, EvidenceTooOldForTheNextHeightIsRefused) {
   Chain chain([](ChainParams& params) {
     params.evidence_max_age = 1;
