@@ -211,9 +211,7 @@ expected<void, Refusal> Admission::check_unstake(const Transaction& transaction)
   Stake kept = Stake::zero();
   if (config_.validators != nullptr) {
     if (const auto member = config_.validators->index_of(transaction.sender.key)) {
-      const std::uint64_t units = config_.validators->at(*member).stake.value();
-      const std::uint64_t unit = config_.consensus_stake_unit;
-      kept = units > Stake::max().value() / unit ? Stake::max() : Stake(units * unit);
+      kept = ledger_stake_of(config_.validators->at(*member).stake, config_.consensus_stake_unit);
     }
   }
   const Stake requested(unstake->amount.value());

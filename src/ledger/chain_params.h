@@ -61,6 +61,13 @@ struct ChainParams {
   Result<void> validate() const;
 };
 
+// A consensus stake in ledger tokens: `consensus_stake` times `unit`
+// (ChainParams::consensus_stake_unit), saturating.
+inline Stake ledger_stake_of(Stake consensus_stake, std::uint64_t unit) noexcept {
+  const std::uint64_t units = consensus_stake.value();
+  return unit != 0 && units > Stake::max().value() / unit ? Stake::max() : Stake(units * unit);
+}
+
 // Parameters for tests and local networks: 10^9 tokens emission cap, 1,000
 // tokens a block before halving every 100,000 blocks, 10 tokens per unit of
 // difficulty, 10% to the proposer, minimum stake 1,000, evidence accepted

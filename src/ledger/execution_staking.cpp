@@ -72,10 +72,7 @@ state::ValidatorStatus status_for(const state::ValidatorRecord& record, Stake mi
 }  // namespace
 
 Stake counted_stake(const BlockRun& run, ValidatorIndex member) {
-  const std::uint64_t units = run.validators.at(member).stake.value();
-  const std::uint64_t unit = run.params.consensus_stake_unit;
-  // Saturates: nothing can be unstaked below an unrepresentable floor.
-  return units > Stake::max().value() / unit ? Stake::max() : Stake(units * unit);
+  return ledger_stake_of(run.validators.at(member).stake, run.params.consensus_stake_unit);
 }
 
 Result<void> stake_tokens(BlockRun& run, const crypto::PublicKey& owner, TokenAmount amount) {
