@@ -95,21 +95,31 @@ ProgramResults lost_with_worker(const SubmitProof& submission, const judge::Limi
 std::vector<ProgramResults> judge_whole_programs(std::span<const SubmitProof* const> submissions,
                                                  const judge::Limits& limits, unsigned workers,
                                                  const judge::UnitProver& prover) {
-  const auto outputs = judge::run_in_workers(submissions.size(), workers, [&](std::size_t i) {
-    return encode_program_results(judge_program(*submissions[i], limits, prover));
+  // Longest programs first, so that no long one is left for the end while
+  // the other workers have nothing to do. Only the order of the work
+  // changes; each result goes back to its submission.
+  std::vector<std::size_t> order(submissions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return submissions[a]->program.size() > submissions[b]->program.size();
   });
-  std::vector<ProgramResults> results;
-  results.reserve(submissions.size());
-  for (std::size_t i = 0; i < submissions.size(); ++i) {
-    if (!outputs[i]) {
-      results.push_back(lost_with_worker(*submissions[i], limits));
+  const auto outputs = judge::run_in_workers(order.size(), workers, [&](std::size_t k) {
+    return encode_program_results(judge_program(*submissions[order[k]], limits, prover));
+  });
+  std::vector<std::optional<ProgramResults>> results(submissions.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t i = order[k];
+    if (!outputs[k]) {
+      results[i].emplace(lost_with_worker(*submissions[i], limits));
       continue;
     }
-    auto decoded = decode_program_results(*outputs[i], limits.items_max);
-    AETHEL_ASSERT_MSG(decoded.has_value(), "a worker sent results that do not decode");
-    results.push_back(std::move(*decoded));
+    results[i] = decode_program_results(*outputs[k], limits.items_max);
+    AETHEL_ASSERT_MSG(results[i].has_value(), "a worker sent results that do not decode");
   }
-  return results;
+  std::vector<ProgramResults> ordered;
+  ordered.reserve(results.size());
+  for (auto& result : results) ordered.push_back(std::move(*result));
+  return ordered;
 }
 
 // Programs parsed and checked here, their units spread over the workers:
@@ -149,10 +159,15 @@ std::vector<ProgramResults> judge_units_across_workers(
   return results;
 }
 
+// Whole programs go to the workers only when there are enough of them to
+// keep every worker busy to the end; a few programs are parsed here (a few
+// microseconds each) so that their units can be spread instead.
+constexpr std::size_t kProgramsPerWorkerForWholePrograms = 4;
+
 std::vector<ProgramResults> judge_programs(std::span<const SubmitProof* const> submissions,
                                            const judge::Limits& limits, unsigned workers,
                                            const judge::UnitProver& prover) {
-  if (workers > 1 && submissions.size() >= workers) {
+  if (workers > 1 && submissions.size() >= kProgramsPerWorkerForWholePrograms * workers) {
     return judge_whole_programs(submissions, limits, workers, prover);
   }
   return judge_units_across_workers(submissions, limits, workers, prover);

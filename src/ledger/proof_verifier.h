@@ -1,13 +1,14 @@
 // Verifies many proof submissions at once, using every core, with the same
 // outcome check_proof gives for each one.
 //
-// The cache is looked up in this process. When at least as many programs
-// still need a verdict as there are workers, whole programs go to the
-// worker processes (judge::run_in_workers): each worker parses, type checks
+// The cache is looked up in this process. When at least four programs per
+// worker still need a verdict, whole programs go to the worker processes
+// (judge::run_in_workers), longest first: each worker parses, type checks
 // and proves a program and sends back its refusal or its units' results, so
-// parsing and checking run on every core too. With fewer programs than
-// workers, the programs are parsed and checked here and their units are
-// spread over the workers instead (judge::prove_in_workers). Either way each
+// parsing and checking run on every core too. With fewer programs, they are
+// parsed and checked here and their units are spread over the workers
+// instead (judge::prove_in_workers), so that one program with many units
+// does not leave the other workers idle. Either way each
 // program's results are combined exactly as check_proof combines them. The
 // judge's result of a unit is a pure function of (program, budget, limits)
 // in Z3 resource units, so neither the number of workers, nor the way the
