@@ -123,7 +123,7 @@ std::vector<ProgramResults> judge_whole_programs(std::span<const SubmitProof* co
 }
 
 // Programs parsed and checked here, their units spread over the workers:
-// for fewer programs than workers, or proving in this process.
+// for a few programs, or for proving in this process.
 std::vector<ProgramResults> judge_units_across_workers(
     std::span<const SubmitProof* const> submissions, const judge::Limits& limits, unsigned workers,
     const judge::UnitProver& prover) {

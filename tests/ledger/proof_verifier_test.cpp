@@ -126,9 +126,9 @@ TEST_F(VerifierCorpus, AnyNumberOfWorkersGivesTheSameOutcomesAndCounters) {
   }
 }
 
-// With fewer programs than workers the units, not the programs, are spread
-// over the workers; refusals and results stay check_proof's.
-TEST_F(VerifierCorpus, FewerProgramsThanWorkersGiveTheSameOutcomes) {
+// With few programs per worker the units, not the programs, are spread over
+// the workers; refusals and results stay check_proof's.
+TEST_F(VerifierCorpus, FewProgramsPerWorkerGiveTheSameOutcomes) {
   const auto all = pointers(*submissions_);
   for (std::size_t from = 0; from < all.size(); from += 3) {
     const std::size_t to = std::min(all.size(), from + 3);
