@@ -1,27 +1,73 @@
 #include "judge/worker_pool.h"
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <optional>
+#include <new>
 
 #include "core/assert.h"
-#include "fmt/format.h"
 #include "judge/prover.h"
 
 namespace aethel::judge {
 namespace {
 
-constexpr std::uint32_t kNoMoreTasks = 0xFFFFFFFF;
 constexpr std::uint32_t kFrameBytesMax = 64u << 20;
+constexpr std::size_t kFrameHeaderBytes = 8;  // item index, output size
+constexpr std::size_t kReadChunkBytes = 64u << 10;
 
-bool write_all(int fd, const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const std::uint8_t*>(data);
+using ItemCounter = std::atomic<std::uint64_t>;
+static_assert(ItemCounter::is_always_lock_free, "the item counter is shared across processes");
+
+// The index of the next item nobody has taken, in memory that the parent and
+// every worker share after the fork.
+class SharedCounter {
+ public:
+  SharedCounter() {
+    void* page = ::mmap(nullptr, sizeof(ItemCounter), PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page != MAP_FAILED) counter_ = new (page) ItemCounter(0);
+  }
+  ~SharedCounter() {
+    if (counter_ != nullptr) ::munmap(counter_, sizeof(ItemCounter));
+  }
+  SharedCounter(const SharedCounter&) = delete;
+  SharedCounter& operator=(const SharedCounter&) = delete;
+
+  bool usable() const noexcept { return counter_ != nullptr; }
+  std::uint64_t take() noexcept { return counter_->fetch_add(1, std::memory_order_relaxed); }
+  // How many of `count` items some worker took.
+  std::size_t taken(std::size_t count) const noexcept {
+    return static_cast<std::size_t>(
+        std::min<std::uint64_t>(counter_->load(std::memory_order_relaxed), count));
+  }
+
+ private:
+  ItemCounter* counter_ = nullptr;
+};
+
+void put_u32(std::uint8_t* out, std::uint32_t value) {
+  for (int i = 3; i >= 0; --i) {
+    out[i] = static_cast<std::uint8_t>(value & 0xFFu);
+    value >>= 8;
+  }
+}
+
+std::uint32_t get_u32(const std::uint8_t* in) {
+  std::uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value = (value << 8) | in[i];
+  return value;
+}
+
+bool write_all(int fd, const std::uint8_t* bytes, std::size_t size) {
   while (size > 0) {
     const ssize_t written = ::send(fd, bytes, size, MSG_NOSIGNAL);
     if (written < 0 && errno == EINTR) continue;
@@ -32,70 +78,55 @@ bool write_all(int fd, const void* data, std::size_t size) {
   return true;
 }
 
-bool read_all(int fd, void* data, std::size_t size) {
-  auto* bytes = static_cast<std::uint8_t*>(data);
-  while (size > 0) {
-    const ssize_t got = ::read(fd, bytes, size);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    bytes += got;
-    size -= static_cast<std::size_t>(got);
-  }
-  return true;
-}
-
-// The worker's loop: read a task index, prove, send the encoded result.
-[[noreturn]] void run_worker(int fd, const std::vector<const CheckedUnit*>& units) {
-  while (true) {
-    std::uint32_t task = 0;
-    if (!read_all(fd, &task, sizeof task) || task == kNoMoreTasks) ::_exit(0);
-    AETHEL_ASSERT(task < units.size());
-    const Bytes encoded = encode_unit_result(prove_unit(*units[task]));
-    const auto size = static_cast<std::uint32_t>(encoded.size());
-    if (!write_all(fd, &size, sizeof size) || !write_all(fd, encoded.data(), encoded.size())) {
-      ::_exit(1);
+// The worker's loop: take the next item, do it, send its output framed by
+// its index. It never returns into the caller's code: an exception from the
+// work ends the process, which costs the item it was doing.
+[[noreturn]] void run_worker(int fd, SharedCounter& counter, std::size_t count,
+                             const std::function<Bytes(std::size_t)>& work) {
+  try {
+    while (true) {
+      const std::uint64_t item = counter.take();
+      if (item >= count) ::_exit(0);
+      const Bytes output = work(static_cast<std::size_t>(item));
+      if (output.size() > kFrameBytesMax) ::_exit(1);
+      Bytes frame(kFrameHeaderBytes + output.size());
+      put_u32(frame.data(), static_cast<std::uint32_t>(item));
+      put_u32(frame.data() + 4, static_cast<std::uint32_t>(output.size()));
+      std::copy(output.begin(), output.end(), frame.begin() + kFrameHeaderBytes);
+      if (!write_all(fd, frame.data(), frame.size())) ::_exit(1);
     }
+  } catch (...) {
+    ::_exit(2);
   }
-}
-
-UnitResult worker_lost(const CheckedUnit& unit, const std::string& why) {
-  UnitResult result;
-  result.name = unit.name;
-  result.kind = unit.kind;
-  result.verdict = Verdict::kUnknown;
-  result.reason = Reason::kBudget;
-  result.note = fmt::format("the prover process failed: {}", why);
-  result.difficulty = difficulty_of(0, unit.span.end - unit.span.begin);
-  // A crash or an out-of-memory kill is this machine's failure, not the
-  // program's: like the time guard, it must not become a consensus verdict.
-  result.stopped_by_local_limit = true;
-  return result;
 }
 
 struct Worker {
   pid_t pid = -1;
   int fd = -1;
-  std::optional<std::uint32_t> task;  // the task it is proving
+  Bytes pending;  // received bytes not yet forming a whole frame
 };
 
 class Pool {
  public:
-  Pool(const std::vector<const CheckedUnit*>& units, std::vector<UnitResult>& results)
-      : units_(units), results_(results) {}
+  Pool(std::size_t count, const std::function<Bytes(std::size_t)>& work,
+       std::vector<std::optional<Bytes>>& outputs)
+      : count_(count), work_(work), outputs_(outputs) {}
 
   void run(unsigned worker_count) {
-    for (unsigned i = 0; i < worker_count; ++i) {
-      if (!spawn()) break;
+    if (counter_.usable()) {
+      for (unsigned i = 0; i < worker_count; ++i) {
+        if (!spawn()) break;
+      }
     }
-    if (workers_.empty()) {  // no process could be started: prove here
-      for (std::size_t i = 0; i < units_.size(); ++i) results_[i] = prove_unit(*units_[i]);
+    if (workers_.empty()) {  // no process could be started: work here
+      for (std::size_t i = 0; i < count_; ++i) outputs_[i] = work_(i);
       return;
     }
-    for (auto& worker : workers_) assign(worker);
-    while (busy() > 0) collect();
-    for (auto& worker : workers_) finish(worker);
-    // Tasks whose worker died before they were handed out are proved here.
-    for (std::size_t i = next_; i < units_.size(); ++i) results_[i] = prove_unit(*units_[i]);
+    while (collect()) {
+    }
+    for (const Worker& worker : workers_) reap(worker);
+    // Items nobody took, because every worker died first, are done here.
+    for (std::size_t i = counter_.taken(count_); i < count_; ++i) outputs_[i] = work_(i);
   }
 
  private:
@@ -111,108 +142,140 @@ class Pool {
     if (pid == 0) {
       ::close(fds[0]);
       for (const auto& worker : workers_) ::close(worker.fd);
-      run_worker(fds[1], units_);
+      run_worker(fds[1], counter_, count_, work_);
     }
     ::close(fds[1]);
-    workers_.push_back(Worker{pid, fds[0], std::nullopt});
+    workers_.push_back(Worker{pid, fds[0], {}});
     return true;
   }
 
-  void assign(Worker& worker) {
-    if (worker.fd < 0) return;
-    if (next_ >= units_.size()) {
-      const std::uint32_t stop = kNoMoreTasks;
-      write_all(worker.fd, &stop, sizeof stop);
-      return;
-    }
-    const auto task = static_cast<std::uint32_t>(next_);
-    if (!write_all(worker.fd, &task, sizeof task)) {
-      lose(worker, "it stopped accepting work");
-      return;
-    }
-    ++next_;
-    worker.task = task;
-  }
-
-  std::size_t busy() const {
-    std::size_t count = 0;
-    for (const auto& worker : workers_) count += worker.task.has_value() ? 1u : 0u;
-    return count;
-  }
-
-  void collect() {
+  // Waits for output from any worker still connected and takes it in.
+  // False once no worker is connected.
+  bool collect() {
     std::vector<pollfd> polls;
     std::vector<Worker*> polled;
     for (auto& worker : workers_) {
-      if (!worker.task) continue;
+      if (worker.fd < 0) continue;
       polls.push_back(pollfd{worker.fd, POLLIN, 0});
       polled.push_back(&worker);
     }
+    if (polls.empty()) return false;
     if (::poll(polls.data(), static_cast<nfds_t>(polls.size()), -1) < 0) {
       AETHEL_ASSERT_MSG(errno == EINTR, "poll on worker sockets failed");
-      return;
+      return true;
     }
     for (std::size_t i = 0; i < polls.size(); ++i) {
       if (polls[i].revents != 0) receive(*polled[i]);
     }
+    return true;
   }
 
   void receive(Worker& worker) {
-    std::uint32_t size = 0;
-    Bytes frame;
-    if (!read_all(worker.fd, &size, sizeof size) || size > kFrameBytesMax) {
-      lose(worker, "it exited while proving");
+    ssize_t got = -1;
+    do {
+      got = ::read(worker.fd, chunk_.data(), chunk_.size());
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+      // The worker has exited (its last output was read before) or died; a
+      // partial frame it left is dropped and its item stays without output.
+      disconnect(worker);
       return;
     }
-    frame.resize(size);
-    if (!read_all(worker.fd, frame.data(), frame.size())) {
-      lose(worker, "it exited while proving");
-      return;
+    worker.pending.insert(worker.pending.end(), chunk_.begin(), chunk_.begin() + got);
+    std::size_t used = 0;
+    while (worker.pending.size() - used >= kFrameHeaderBytes) {
+      const std::uint8_t* header = worker.pending.data() + used;
+      const std::uint32_t item = get_u32(header);
+      const std::uint32_t size = get_u32(header + 4);
+      if (item >= count_ || size > kFrameBytesMax || outputs_[item].has_value()) {
+        // Not what run_worker sends: stop trusting this worker.
+        ::kill(worker.pid, SIGKILL);
+        disconnect(worker);
+        return;
+      }
+      if (worker.pending.size() - used - kFrameHeaderBytes < size) break;
+      const auto begin =
+          worker.pending.begin() + static_cast<std::ptrdiff_t>(used + kFrameHeaderBytes);
+      outputs_[item].emplace(begin, begin + static_cast<std::ptrdiff_t>(size));
+      used += kFrameHeaderBytes + size;
     }
-    auto decoded = decode_unit_result(frame);
-    AETHEL_ASSERT_MSG(decoded.has_value(), "a worker sent a result that does not decode");
-    results_[*worker.task] = std::move(*decoded);
-    worker.task.reset();
-    assign(worker);
+    worker.pending.erase(worker.pending.begin(),
+                         worker.pending.begin() + static_cast<std::ptrdiff_t>(used));
   }
 
-  // A worker that died (a crash or out of memory inside the prover) costs
-  // the unit it held, which is reported UNKNOWN rather than retried forever.
-  void lose(Worker& worker, const std::string& why) {
-    if (worker.task) results_[*worker.task] = worker_lost(*units_[*worker.task], why);
-    worker.task.reset();
+  static void disconnect(Worker& worker) {
     ::close(worker.fd);
     worker.fd = -1;
+    worker.pending.clear();
   }
 
-  void finish(Worker& worker) {
-    if (worker.fd >= 0) {
-      const std::uint32_t stop = kNoMoreTasks;
-      write_all(worker.fd, &stop, sizeof stop);
-      ::close(worker.fd);
-    }
+  static void reap(const Worker& worker) {
     int status = 0;
     while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
 
-  const std::vector<const CheckedUnit*>& units_;
-  std::vector<UnitResult>& results_;
+  std::size_t count_;
+  const std::function<Bytes(std::size_t)>& work_;
+  std::vector<std::optional<Bytes>>& outputs_;
+  SharedCounter counter_;
   std::vector<Worker> workers_;
-  std::size_t next_ = 0;
+  Bytes chunk_ = Bytes(kReadChunkBytes);  // one read's worth
 };
 
 }  // namespace
 
+std::vector<std::optional<Bytes>> run_in_workers(std::size_t count, unsigned workers,
+                                                 const std::function<Bytes(std::size_t)>& work) {
+  AETHEL_ASSERT(count <= 0xFFFFFFFFu);
+  std::vector<std::optional<Bytes>> outputs(count);
+  if (workers <= 1 || count <= 1) {
+    for (std::size_t i = 0; i < count; ++i) outputs[i] = work(i);
+    return outputs;
+  }
+  Pool(count, work, outputs).run(static_cast<unsigned>(std::min<std::size_t>(workers, count)));
+  return outputs;
+}
+
+UnitResult unit_lost_with_worker(const CheckedUnit& unit) {
+  UnitResult result;
+  result.name = unit.name;
+  result.kind = unit.kind;
+  result.verdict = Verdict::kUnknown;
+  result.reason = Reason::kBudget;
+  result.note = "the prover process failed: it exited while proving";
+  result.difficulty = difficulty_of(0, unit.span.end - unit.span.begin);
+  // A crash or an out-of-memory kill is this machine's failure, not the
+  // program's: like the time guard, it must not become a consensus verdict.
+  result.stopped_by_local_limit = true;
+  return result;
+}
+
 std::vector<UnitResult> prove_in_workers(const std::vector<const CheckedUnit*>& units,
-                                         unsigned workers) {
-  std::vector<UnitResult> results(units.size());
+                                         unsigned workers, const UnitProver& prover) {
+  std::vector<UnitResult> results;
+  results.reserve(units.size());
   if (workers <= 1 || units.size() <= 1) {
-    for (std::size_t i = 0; i < units.size(); ++i) results[i] = prove_unit(*units[i]);
+    for (const CheckedUnit* unit : units) results.push_back(prover(*unit));
     return results;
   }
-  Pool(units, results).run(static_cast<unsigned>(std::min<std::size_t>(workers, units.size())));
+  const auto outputs = run_in_workers(
+      units.size(), workers, [&](std::size_t i) { return encode_unit_result(prover(*units[i])); });
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    if (!outputs[i]) {
+      results.push_back(unit_lost_with_worker(*units[i]));
+      continue;
+    }
+    auto decoded = decode_unit_result(*outputs[i]);
+    AETHEL_ASSERT_MSG(decoded.has_value(), "a worker sent a result that does not decode");
+    results.push_back(std::move(*decoded));
+  }
   return results;
+}
+
+std::vector<UnitResult> prove_in_workers(const std::vector<const CheckedUnit*>& units,
+                                         unsigned workers) {
+  return prove_in_workers(units, workers, prove_unit);
 }
 
 }  // namespace aethel::judge

@@ -5,21 +5,173 @@
 #endif
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <utility>
 
 #include "core/assert.h"
+#include "core/encoding.h"
+#include "judge/prover.h"
 #include "judge/worker_pool.h"
 
 namespace aethel::ledger {
 namespace {
 
-// A program that passed parsing and type checking and waits for its units
-// to be proved.
-struct PendingProgram {
-  std::size_t index = 0;  // of the submission
-  Hash256 proof_id;
-  judge::CheckedProgram program;
-};
+// The judge's work on one program: check_proof's refusal, or the results of
+// its units in source order.
+using ProgramResults = Result<std::vector<judge::UnitResult>>;
+
+constexpr std::uint8_t kRefusedTag = 0;
+constexpr std::uint8_t kJudgedTag = 1;
+constexpr std::size_t kUnitBytesMax = 64u << 20;
+constexpr std::size_t kMessageBytesMax = 1u << 20;
+
+ProgramResults judge_program(const SubmitProof& submission, const judge::Limits& limits,
+                             const judge::UnitProver& prover) {
+  auto program = prepare_proof(submission, limits);
+  if (!program) return unexpected<Error>(std::move(program.error()));
+  std::vector<judge::UnitResult> units;
+  units.reserve(program->units.size());
+  for (const judge::CheckedUnit& unit : program->units) units.push_back(prover(unit));
+  return units;
+}
+
+// How a worker sends a program's results back to the parent.
+Bytes encode_program_results(const ProgramResults& results) {
+  Encoder encoder;
+  if (!results) {
+    encoder.put_u8(kRefusedTag)
+        .put_u32(static_cast<std::uint32_t>(results.error().code))
+        .put_string(results.error().message);
+  } else {
+    encoder.put_u8(kJudgedTag)
+        .put_vector(*results, [](Encoder& out, const judge::UnitResult& unit) {
+          out.put_bytes(judge::encode_unit_result(unit));
+        });
+  }
+  return std::move(encoder).take();
+}
+
+Result<judge::UnitResult> read_unit_result(Decoder& decoder) {
+  auto bytes = decoder.read_bytes("unit result", kUnitBytesMax);
+  if (!bytes) return unexpected<Error>(std::move(bytes.error()));
+  return judge::decode_unit_result(*bytes);
+}
+
+// Nullopt when `bytes` is not what encode_program_results makes.
+std::optional<ProgramResults> decode_program_results(ByteView bytes, std::size_t units_max) {
+  Decoder decoder(bytes);
+  const auto tag = decoder.read_u8("outcome tag");
+  if (!tag) return std::nullopt;
+  std::optional<ProgramResults> results;
+  if (*tag == kRefusedTag) {
+    const auto code = decoder.read_u32("error code");
+    auto message = decoder.read_string("error message", kMessageBytesMax);
+    if (!code || !message) return std::nullopt;
+    results.emplace(fail(static_cast<ErrorCode>(*code), std::move(*message)));
+  } else if (*tag == kJudgedTag) {
+    auto units = decoder.read_vector("units", units_max, 1, read_unit_result);
+    if (!units) return std::nullopt;
+    results.emplace(std::move(*units));
+  }
+  if (!results || !decoder.finish()) return std::nullopt;
+  return results;
+}
+
+// What a program gets when the worker judging it died: the refusal
+// prepare_proof gives here, or each unit UNKNOWN as lost with its worker.
+ProgramResults lost_with_worker(const SubmitProof& submission, const judge::Limits& limits) {
+  auto program = prepare_proof(submission, limits);
+  if (!program) return unexpected<Error>(std::move(program.error()));
+  std::vector<judge::UnitResult> units;
+  for (const judge::CheckedUnit& unit : program->units) {
+    units.push_back(judge::unit_lost_with_worker(unit));
+  }
+  return units;
+}
+
+// Whole programs in the worker processes: each worker parses, checks and
+// proves the programs it takes.
+std::vector<ProgramResults> judge_whole_programs(std::span<const SubmitProof* const> submissions,
+                                                 const judge::Limits& limits, unsigned workers,
+                                                 const judge::UnitProver& prover) {
+  // Longest programs first, so that no long one is left for the end while
+  // the other workers have nothing to do. Only the order of the work
+  // changes; each result goes back to its submission.
+  std::vector<std::size_t> order(submissions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return submissions[a]->program.size() > submissions[b]->program.size();
+  });
+  const auto outputs = judge::run_in_workers(order.size(), workers, [&](std::size_t k) {
+    return encode_program_results(judge_program(*submissions[order[k]], limits, prover));
+  });
+  std::vector<std::optional<ProgramResults>> results(submissions.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t i = order[k];
+    if (!outputs[k]) {
+      results[i].emplace(lost_with_worker(*submissions[i], limits));
+      continue;
+    }
+    results[i] = decode_program_results(*outputs[k], limits.items_max);
+    AETHEL_ASSERT_MSG(results[i].has_value(), "a worker sent results that do not decode");
+  }
+  std::vector<ProgramResults> ordered;
+  ordered.reserve(results.size());
+  for (auto& result : results) ordered.push_back(std::move(*result));
+  return ordered;
+}
+
+// Programs parsed and checked here, their units spread over the workers:
+// for a few programs, or for proving in this process.
+std::vector<ProgramResults> judge_units_across_workers(
+    std::span<const SubmitProof* const> submissions, const judge::Limits& limits, unsigned workers,
+    const judge::UnitProver& prover) {
+  std::vector<Result<judge::CheckedProgram>> programs;
+  programs.reserve(submissions.size());
+  std::vector<const judge::CheckedUnit*> units;
+  for (const SubmitProof* submission : submissions) {
+    programs.push_back(prepare_proof(*submission, limits));
+  }
+  // Pointers are taken once `programs` no longer grows.
+  for (const auto& program : programs) {
+    if (!program) continue;
+    for (const judge::CheckedUnit& unit : program->units) units.push_back(&unit);
+  }
+  const auto worker_count =
+      static_cast<unsigned>(std::min<std::size_t>(workers, std::max<std::size_t>(units.size(), 1)));
+  std::vector<judge::UnitResult> proved = judge::prove_in_workers(units, worker_count, prover);
+  AETHEL_ASSERT(proved.size() == units.size());
+
+  std::vector<ProgramResults> results;
+  results.reserve(programs.size());
+  auto next = proved.begin();
+  for (auto& program : programs) {
+    if (!program) {
+      results.push_back(unexpected<Error>(std::move(program.error())));
+      continue;
+    }
+    const auto end = next + static_cast<std::ptrdiff_t>(program->units.size());
+    results.push_back(std::vector<judge::UnitResult>(std::make_move_iterator(next),
+                                                     std::make_move_iterator(end)));
+    next = end;
+  }
+  return results;
+}
+
+// Whole programs go to the workers only when there are enough of them to
+// keep every worker busy to the end; a few programs are parsed here (a few
+// microseconds each) so that their units can be spread instead.
+constexpr std::size_t kProgramsPerWorkerForWholePrograms = 4;
+
+std::vector<ProgramResults> judge_programs(std::span<const SubmitProof* const> submissions,
+                                           const judge::Limits& limits, unsigned workers,
+                                           const judge::UnitProver& prover) {
+  if (workers > 1 && submissions.size() >= kProgramsPerWorkerForWholePrograms * workers) {
+    return judge_whole_programs(submissions, limits, workers, prover);
+  }
+  return judge_units_across_workers(submissions, limits, workers, prover);
+}
 
 }  // namespace
 
@@ -37,18 +189,36 @@ ProofVerifier::ProofVerifier(judge::Limits limits, unsigned workers, std::size_t
   keep_prover_memory_in_the_heap();
 }
 
+std::vector<Result<ProofCheck>> judge_submissions(std::span<const SubmitProof* const> submissions,
+                                                  const judge::Limits& limits, unsigned workers,
+                                                  const judge::UnitProver& prover) {
+  for (const SubmitProof* submission : submissions) AETHEL_ASSERT(submission != nullptr);
+  std::vector<ProgramResults> results = judge_programs(submissions, limits, workers, prover);
+  std::vector<Result<ProofCheck>> outcomes;
+  outcomes.reserve(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i]) {
+      outcomes.push_back(unexpected<Error>(std::move(results[i].error())));
+    } else {
+      outcomes.push_back(combine_unit_results(proof_id(*submissions[i]), std::move(*results[i])));
+    }
+  }
+  return outcomes;
+}
+
 std::vector<Result<ProofCheck>> ProofVerifier::verify(
     std::span<const SubmitProof* const> submissions) {
   std::vector<std::optional<Result<ProofCheck>>> outcomes(submissions.size());
   // proof id -> the first submission with it in this call
   std::map<Hash256, std::size_t> first_with_id;
   std::vector<std::pair<std::size_t, std::size_t>> repeats;  // (submission, first)
-  std::vector<PendingProgram> pending;
+  std::vector<std::size_t> pending;                          // submissions to judge
+  std::vector<Hash256> pending_ids;
+  std::vector<const SubmitProof*> to_judge;
 
   for (std::size_t i = 0; i < submissions.size(); ++i) {
     AETHEL_ASSERT(submissions[i] != nullptr);
-    const SubmitProof& submission = *submissions[i];
-    const Hash256 id = proof_id(submission);
+    const Hash256 id = proof_id(*submissions[i]);
     const auto [first, inserted] = first_with_id.emplace(id, i);
     if (!inserted) {
       repeats.emplace_back(i, first->second);
@@ -59,34 +229,22 @@ std::vector<Result<ProofCheck>> ProofVerifier::verify(
       outcomes[i].emplace(std::move(*hit));
       continue;
     }
-    auto program = prepare_proof(submission, limits_);
-    if (!program) {
+    pending.push_back(i);
+    pending_ids.push_back(id);
+    to_judge.push_back(submissions[i]);
+  }
+
+  std::vector<ProgramResults> results =
+      judge_programs(to_judge, limits_, workers_, judge::prove_unit);
+  AETHEL_ASSERT(results.size() == pending.size());
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    if (!results[k]) {
       ++counters_.refused;
-      outcomes[i].emplace(unexpected<Error>(std::move(program.error())));
+      outcomes[pending[k]].emplace(unexpected<Error>(std::move(results[k].error())));
       continue;
     }
-    pending.push_back(PendingProgram{i, id, std::move(*program)});
-  }
-
-  // Pointers are taken once `pending` no longer grows.
-  std::vector<const judge::CheckedUnit*> units;
-  for (const PendingProgram& waiting : pending) {
-    for (const judge::CheckedUnit& unit : waiting.program.units) units.push_back(&unit);
-  }
-  const auto worker_count = static_cast<unsigned>(
-      std::min<std::size_t>(workers_, std::max<std::size_t>(units.size(), 1)));
-  std::vector<judge::UnitResult> results = judge::prove_in_workers(units, worker_count);
-  AETHEL_ASSERT(results.size() == units.size());
-
-  std::size_t next_result = 0;
-  for (const PendingProgram& waiting : pending) {
-    const std::size_t count = waiting.program.units.size();
-    std::vector<judge::UnitResult> own(
-        std::make_move_iterator(results.begin() + static_cast<std::ptrdiff_t>(next_result)),
-        std::make_move_iterator(results.begin() +
-                                static_cast<std::ptrdiff_t>(next_result + count)));
-    next_result += count;
-    ProofCheck check = combine_unit_results(waiting.proof_id, std::move(own));
+    const std::size_t count = results[k]->size();
+    ProofCheck check = combine_unit_results(pending_ids[k], std::move(*results[k]));
     ++counters_.judged;
     counters_.units_proved += count;
     if (check.conclusive) {
@@ -94,7 +252,7 @@ std::vector<Result<ProofCheck>> ProofVerifier::verify(
     } else {
       ++counters_.inconclusive;
     }
-    outcomes[waiting.index].emplace(std::move(check));
+    outcomes[pending[k]].emplace(std::move(check));
   }
   for (const auto& [index, first] : repeats) outcomes[index] = outcomes[first];
 

@@ -1,13 +1,23 @@
 // Verifies many proof submissions at once, using every core, with the same
 // outcome check_proof gives for each one.
 //
-// Each program is parsed and type checked in this process; then the units of
-// all programs that still need a verdict are proved together by
-// judge::prove_in_workers across `workers` processes, and each program's
-// results are combined exactly as check_proof combines them. The judge's
-// result of a unit is a pure function of (program, budget, limits) in Z3
-// resource units, so neither the number of workers nor the order of the
-// submissions changes any outcome.
+// The cache is looked up in this process. When at least four programs per
+// worker still need a verdict, whole programs go to the worker processes
+// (judge::run_in_workers), longest first: each worker parses, type checks
+// and proves a program and sends back its refusal or its units' results, so
+// parsing and checking run on every core too. With fewer programs, they are
+// parsed and checked here and their units are spread over the workers
+// instead (judge::prove_in_workers), so that one program with many units
+// does not leave the other workers idle. Either way each
+// program's results are combined exactly as check_proof combines them. The
+// judge's result of a unit is a pure function of (program, budget, limits)
+// in Z3 resource units, so neither the number of workers, nor the way the
+// work is split, nor the order of the submissions changes any outcome.
+//
+// A worker process that dies costs the program it held: the program is
+// parsed and checked again here (so a refusal stays the same refusal) and
+// each of its units is UNKNOWN with stopped_by_local_limit, an inconclusive
+// outcome that is neither cached nor a verdict.
 //
 // A bounded cache by proof id keeps conclusive outcomes: a program judged
 // once (at admission, say) is not judged again when a block carries it. An
@@ -15,10 +25,10 @@
 // and is never cached, nor is a refused program. Eviction is deterministic:
 // the entry used least recently, by a use counter rather than a clock.
 //
-// verify() forks when it has more than one unit to prove and workers > 1. The
-// children only prove (Z3 and the allocator, which glibc keeps usable across
-// fork) and leave with _exit, so idle library threads such as RocksDB's
-// background pool do no harm; no other thread may be running Z3 meanwhile.
+// verify() forks when it has more than one program or unit to judge and
+// workers > 1. The children only parse, check and prove (Z3 and the
+// allocator, which glibc keeps usable across fork) and leave with _exit, so idle library threads
+// such as RocksDB's background pool do no harm; no other thread may be running Z3 meanwhile.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +41,7 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "judge/limits.h"
+#include "judge/worker_pool.h"
 #include "ledger/proof_check.h"
 #include "ledger/transaction.h"
 
@@ -57,6 +68,14 @@ struct VerifierCounters {
 // ProofVerifier constructor calls it. No effect where the C library is not
 // glibc.
 void keep_prover_memory_in_the_heap() noexcept;
+
+// The judging step of ProofVerifier::verify without its cache: for each
+// submission exactly what check_proof returns, the work split over
+// `workers` processes as verify() splits it. `prover` stands for
+// judge::prove_unit, so that tests can make a worker fail on a chosen unit.
+std::vector<Result<ProofCheck>> judge_submissions(std::span<const SubmitProof* const> submissions,
+                                                  const judge::Limits& limits, unsigned workers,
+                                                  const judge::UnitProver& prover);
 
 class ProofVerifier {
  public:

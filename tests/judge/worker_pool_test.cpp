@@ -2,8 +2,11 @@
 // exactly the results of proving in-process, in the order of the units,
 // whatever the number of workers and units.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -178,6 +181,161 @@ TEST(WorkerPoolMany, RepeatedRunsAgree) {
   for (std::size_t i = 0; i < first.size(); ++i) {
     EXPECT_EQ(encode_unit_result(first[i]), encode_unit_result(second[i])) << i;
     EXPECT_EQ(first[i].work, second[i].work) << i;
+  }
+}
+
+// 160 small units from four programs, interleaved.
+std::vector<CheckedProgram> many_programs() {
+  std::vector<CheckedProgram> programs;
+  for (int p = 0; p < 4; ++p) {
+    std::string source;
+    for (int i = 0; i < 40; ++i) {
+      source += fmt::format(
+          "intent p{}_i{}(x: Int) {{ guard {{ x < {}; }} solve {{}} verify {{ x == old_x + {}; }} "
+          "}}\n",
+          p, i, i, (p + i) % 3);
+    }
+    programs.push_back(check(source));
+  }
+  return programs;
+}
+
+std::vector<const CheckedUnit*> interleaved(const std::vector<CheckedProgram>& programs) {
+  std::vector<const CheckedUnit*> units;
+  for (std::size_t i = 0; i < programs.front().units.size(); ++i) {
+    for (const auto& program : programs) units.push_back(&program.units.at(i));
+  }
+  return units;
+}
+
+// A prover that kills its own process when it meets a unit `doomed` picks,
+// but only inside a worker: in the test's process it proves normally.
+UnitProver killing_prover(std::function<bool(const CheckedUnit&)> doomed) {
+  const pid_t test_process = ::getpid();
+  return [test_process, doomed = std::move(doomed)](const CheckedUnit& unit) {
+    if (::getpid() != test_process && doomed(unit)) ::raise(SIGKILL);
+    return prove_unit(unit);
+  };
+}
+
+void expect_lost(const UnitResult& result, const CheckedUnit& unit) {
+  EXPECT_EQ(result.name, unit.name);
+  EXPECT_EQ(result.verdict, Verdict::kUnknown) << unit.name;
+  EXPECT_TRUE(result.stopped_by_local_limit) << unit.name;
+  EXPECT_EQ(result.work, 0u) << unit.name;
+  EXPECT_EQ(encode_unit_result(result), encode_unit_result(unit_lost_with_worker(unit)));
+}
+
+TEST(WorkerPoolCrash, AWorkerKilledMidRunCostsOnlyTheUnitItHeld) {
+  const auto programs = many_programs();
+  const auto units = interleaved(programs);
+  const auto expected = in_process(units);
+  for (unsigned workers : {2u, 3u}) {
+    const auto results = prove_in_workers(
+        units, workers,
+        killing_prover([](const CheckedUnit& unit) { return unit.name == "p2_i17"; }));
+    ASSERT_EQ(results.size(), units.size());
+    std::size_t lost = 0;
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      if (units[i]->name == "p2_i17") {
+        expect_lost(results[i], *units[i]);
+        ++lost;
+        continue;
+      }
+      EXPECT_EQ(encode_unit_result(results[i]), expected[i]) << units[i]->name;
+    }
+    EXPECT_EQ(lost, 1u);
+  }
+}
+
+TEST(WorkerPoolCrash, EveryWorkerKilledLeavesItsUnitUnknownAndTheRestIsProvedHere) {
+  const auto programs = many_programs();
+  auto units = interleaved(programs);
+  units.resize(12);
+  const auto expected = in_process(units);
+  for (unsigned workers : {2u, 4u}) {
+    // Each worker dies on the first unit it takes: units 0 .. workers - 1.
+    const auto results =
+        prove_in_workers(units, workers, killing_prover([](const CheckedUnit&) { return true; }));
+    ASSERT_EQ(results.size(), units.size());
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      if (i < workers) {
+        expect_lost(results[i], *units[i]);
+      } else {
+        EXPECT_EQ(encode_unit_result(results[i]), expected[i]) << units[i]->name;
+      }
+    }
+  }
+}
+
+TEST(WorkerPoolCrash, TwoWorkersKilledOnDifferentUnitsLoseExactlyThose) {
+  const auto programs = many_programs();
+  const auto units = interleaved(programs);
+  const auto expected = in_process(units);
+  const auto doomed = [](const CheckedUnit& unit) {
+    return unit.name == "p0_i3" || unit.name == "p3_i30";
+  };
+  const auto results = prove_in_workers(units, 3, killing_prover(doomed));
+  ASSERT_EQ(results.size(), units.size());
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    if (doomed(*units[i])) {
+      expect_lost(results[i], *units[i]);
+    } else {
+      EXPECT_EQ(encode_unit_result(results[i]), expected[i]) << units[i]->name;
+    }
+  }
+}
+
+Bytes numbered_output(std::size_t item) {
+  // Sizes from empty to beyond one read of the pool, so frames straddle reads.
+  Bytes output((item * 7919) % 150'000);
+  for (std::size_t b = 0; b < output.size(); ++b) {
+    output[b] = static_cast<std::uint8_t>((item + b * 31) & 0xFF);
+  }
+  return output;
+}
+
+TEST(RunInWorkers, OutputsInIndexOrderWhateverTheirSize) {
+  for (unsigned workers : {1u, 2u, 3u, 7u}) {
+    const auto outputs = run_in_workers(40, workers, numbered_output);
+    ASSERT_EQ(outputs.size(), 40u);
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      ASSERT_TRUE(outputs[i].has_value()) << i << ", " << workers << " workers";
+      EXPECT_EQ(*outputs[i], numbered_output(i)) << i << ", " << workers << " workers";
+    }
+  }
+  EXPECT_TRUE(run_in_workers(0, 2, numbered_output).empty());
+}
+
+TEST(RunInWorkers, AnExceptionInAWorkerCostsOnlyItsItem) {
+  const pid_t test_process = ::getpid();
+  const auto outputs = run_in_workers(30, 2, [test_process](std::size_t item) {
+    if (item == 11 && ::getpid() != test_process) throw std::runtime_error("no output");
+    return numbered_output(item);
+  });
+  ASSERT_EQ(outputs.size(), 30u);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (i == 11) {
+      EXPECT_FALSE(outputs[i].has_value());
+    } else {
+      ASSERT_TRUE(outputs[i].has_value()) << i;
+      EXPECT_EQ(*outputs[i], numbered_output(i)) << i;
+    }
+  }
+}
+
+TEST(RunInWorkers, AWorkerThatExitsMidRunLeavesTheRestToItsSiblings) {
+  const pid_t test_process = ::getpid();
+  const auto outputs = run_in_workers(50, 3, [test_process](std::size_t item) {
+    if (item == 20 && ::getpid() != test_process) ::_exit(0);
+    return numbered_output(item);
+  });
+  ASSERT_EQ(outputs.size(), 50u);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    EXPECT_EQ(outputs[i].has_value(), i != 20) << i;
+    if (outputs[i]) {
+      EXPECT_EQ(*outputs[i], numbered_output(i)) << i;
+    }
   }
 }
 

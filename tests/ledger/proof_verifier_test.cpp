@@ -1,6 +1,8 @@
 #include "ledger/proof_verifier.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "judge/prover.h"
+#include "judge/worker_pool.h"
 #include "tests/ledger/verifier_test_programs.h"
 
 namespace aethel::ledger {
@@ -109,6 +113,68 @@ TEST_F(VerifierCorpus, SerialAndParallelOutcomesEqualCheckProof) {
     EXPECT_EQ(describe_all(verifier.verify(pointers(*submissions_))), *expected_)
         << workers << " workers";
   }
+}
+
+TEST_F(VerifierCorpus, AnyNumberOfWorkersGivesTheSameOutcomesAndCounters) {
+  ProofVerifier serial(judge::Limits{}, 1, 0);
+  ASSERT_EQ(describe_all(serial.verify(pointers(*submissions_))), *expected_);
+  for (const unsigned workers : {2u, 8u}) {
+    ProofVerifier verifier(judge::Limits{}, workers, 0);
+    EXPECT_EQ(describe_all(verifier.verify(pointers(*submissions_))), *expected_)
+        << workers << " workers";
+    EXPECT_EQ(verifier.counters(), serial.counters()) << workers << " workers";
+  }
+}
+
+// With few programs per worker the units, not the programs, are spread over
+// the workers; refusals and results stay check_proof's.
+TEST_F(VerifierCorpus, FewProgramsPerWorkerGiveTheSameOutcomes) {
+  const auto all = pointers(*submissions_);
+  for (std::size_t from = 0; from < all.size(); from += 3) {
+    const std::size_t to = std::min(all.size(), from + 3);
+    const std::vector<const SubmitProof*> few(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                              all.begin() + static_cast<std::ptrdiff_t>(to));
+    ProofVerifier verifier(judge::Limits{}, 4, 0);
+    const auto outcomes = describe_all(verifier.verify(few));
+    const std::vector<std::string> expected(expected_->begin() + static_cast<std::ptrdiff_t>(from),
+                                            expected_->begin() + static_cast<std::ptrdiff_t>(to));
+    EXPECT_EQ(outcomes, expected) << "submissions " << from << " to " << to;
+  }
+}
+
+TEST_F(VerifierCorpus, AWorkerKilledWhileJudgingCostsOnlyItsProgram) {
+  std::vector<SubmitProof> submissions = *submissions_;
+  const std::size_t doomed_index = submissions.size() / 2;
+  submissions.insert(submissions.begin() + static_cast<std::ptrdiff_t>(doomed_index),
+                     SubmitProof{testing::proved_transfer(4242), WorkUnits(0)});
+  const pid_t test_process = ::getpid();
+  const judge::UnitProver prover = [test_process](const judge::CheckedUnit& unit) {
+    if (unit.name == "transfer_4242" && ::getpid() != test_process) ::raise(SIGKILL);
+    return judge::prove_unit(unit);
+  };
+  for (const unsigned workers : {2u, 3u}) {
+    const auto outcomes =
+        judge_submissions(pointers(submissions), judge::Limits{}, workers, prover);
+    ASSERT_EQ(outcomes.size(), submissions.size());
+    for (std::size_t i = 0, k = 0; i < outcomes.size(); ++i) {
+      if (i == doomed_index) {
+        ASSERT_TRUE(outcomes[i]);
+        EXPECT_EQ(outcomes[i]->verdict, judge::Verdict::kUnknown);
+        EXPECT_FALSE(outcomes[i]->conclusive);
+        EXPECT_EQ(outcomes[i]->work, WorkUnits(0));
+        ASSERT_EQ(outcomes[i]->units.size(), 1u);
+        EXPECT_TRUE(outcomes[i]->units[0].stopped_by_local_limit);
+        EXPECT_EQ(outcomes[i]->units[0].name, "transfer_4242");
+        continue;
+      }
+      EXPECT_EQ(describe(outcomes[i]), (*expected_)[k]) << "submission " << i;
+      ++k;
+    }
+  }
+  // In this process the same prover proves: nothing is lost.
+  const auto serial = judge_submissions(pointers(submissions), judge::Limits{}, 1, prover);
+  EXPECT_EQ(describe(serial[doomed_index]),
+            describe(check_proof(submissions[doomed_index], judge::Limits{})));
 }
 
 TEST_F(VerifierCorpus, OrderOfSubmissionsChangesNoOutcome) {
