@@ -44,6 +44,8 @@ class SharedCounter {
 
   bool usable() const noexcept { return counter_ != nullptr; }
   std::uint64_t take() noexcept { return counter_->fetch_add(1, std::memory_order_relaxed); }
+  // No worker takes another of `count` items.
+  void close(std::size_t count) noexcept { counter_->store(count, std::memory_order_relaxed); }
   // How many of `count` items some worker took.
   std::size_t taken(std::size_t count) const noexcept {
     return static_cast<std::size_t>(
@@ -106,11 +108,20 @@ struct Worker {
   Bytes pending;  // received bytes not yet forming a whole frame
 };
 
+// Items [first, end) in this process, until the watcher says stop.
+void work_here(std::size_t first, std::size_t end, const std::function<Bytes(std::size_t)>& work,
+               const OutputWatcher& watch, std::vector<std::optional<Bytes>>& outputs) {
+  for (std::size_t i = first; i < end; ++i) {
+    outputs[i] = work(i);
+    if (watch && !watch(i, *outputs[i])) return;
+  }
+}
+
 class Pool {
  public:
   Pool(std::size_t count, const std::function<Bytes(std::size_t)>& work,
-       std::vector<std::optional<Bytes>>& outputs)
-      : count_(count), work_(work), outputs_(outputs) {}
+       const OutputWatcher& watch, std::vector<std::optional<Bytes>>& outputs)
+      : count_(count), work_(work), watch_(watch), outputs_(outputs) {}
 
   void run(unsigned worker_count) {
     if (counter_.usable()) {
@@ -119,14 +130,14 @@ class Pool {
       }
     }
     if (workers_.empty()) {  // no process could be started: work here
-      for (std::size_t i = 0; i < count_; ++i) outputs_[i] = work_(i);
+      work_here(0, count_, work_, watch_, outputs_);
       return;
     }
     while (collect()) {
     }
     for (const Worker& worker : workers_) reap(worker);
     // Items nobody took, because every worker died first, are done here.
-    for (std::size_t i = counter_.taken(count_); i < count_; ++i) outputs_[i] = work_(i);
+    if (!stopped_) work_here(counter_.taken(count_), count_, work_, watch_, outputs_);
   }
 
  private:
@@ -198,6 +209,10 @@ class Pool {
           worker.pending.begin() + static_cast<std::ptrdiff_t>(used + kFrameHeaderBytes);
       outputs_[item].emplace(begin, begin + static_cast<std::ptrdiff_t>(size));
       used += kFrameHeaderBytes + size;
+      if (!stopped_ && watch_ && !watch_(item, *outputs_[item])) {
+        stopped_ = true;
+        counter_.close(count_);
+      }
     }
     worker.pending.erase(worker.pending.begin(),
                          worker.pending.begin() + static_cast<std::ptrdiff_t>(used));
@@ -217,7 +232,9 @@ class Pool {
 
   std::size_t count_;
   const std::function<Bytes(std::size_t)>& work_;
+  const OutputWatcher& watch_;
   std::vector<std::optional<Bytes>>& outputs_;
+  bool stopped_ = false;  // the watcher said stop
   SharedCounter counter_;
   std::vector<Worker> workers_;
   Bytes chunk_ = Bytes(kReadChunkBytes);  // one read's worth
@@ -226,15 +243,22 @@ class Pool {
 }  // namespace
 
 std::vector<std::optional<Bytes>> run_in_workers(std::size_t count, unsigned workers,
-                                                 const std::function<Bytes(std::size_t)>& work) {
+                                                 const std::function<Bytes(std::size_t)>& work,
+                                                 const OutputWatcher& watch) {
   AETHEL_ASSERT(count <= 0xFFFFFFFFu);
   std::vector<std::optional<Bytes>> outputs(count);
   if (workers <= 1 || count <= 1) {
-    for (std::size_t i = 0; i < count; ++i) outputs[i] = work(i);
+    work_here(0, count, work, watch, outputs);
     return outputs;
   }
-  Pool(count, work, outputs).run(static_cast<unsigned>(std::min<std::size_t>(workers, count)));
+  Pool(count, work, watch, outputs)
+      .run(static_cast<unsigned>(std::min<std::size_t>(workers, count)));
   return outputs;
+}
+
+std::vector<std::optional<Bytes>> run_in_workers(std::size_t count, unsigned workers,
+                                                 const std::function<Bytes(std::size_t)>& work) {
+  return run_in_workers(count, workers, work, OutputWatcher());
 }
 
 UnitResult unit_lost_with_worker(const CheckedUnit& unit) {
@@ -251,24 +275,50 @@ UnitResult unit_lost_with_worker(const CheckedUnit& unit) {
   return result;
 }
 
-std::vector<UnitResult> prove_in_workers(const std::vector<const CheckedUnit*>& units,
-                                         unsigned workers, const UnitProver& prover) {
-  std::vector<UnitResult> results;
-  results.reserve(units.size());
+std::vector<std::optional<UnitResult>> prove_in_workers(
+    const std::vector<const CheckedUnit*>& units, unsigned workers, const UnitProver& prover,
+    const UnitWatcher& watch) {
+  std::vector<std::optional<UnitResult>> results(units.size());
   if (workers <= 1 || units.size() <= 1) {
-    for (const CheckedUnit* unit : units) results.push_back(prover(*unit));
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      results[i] = prover(*units[i]);
+      if (watch && !watch(*results[i])) break;
+    }
     return results;
   }
+  bool stopped = false;
+  OutputWatcher watch_output;
+  if (watch) {
+    watch_output = [&](std::size_t, const Bytes& output) {
+      auto decoded = decode_unit_result(output);
+      AETHEL_ASSERT_MSG(decoded.has_value(), "a worker sent a result that does not decode");
+      stopped = !watch(*decoded);
+      return !stopped;
+    };
+  }
   const auto outputs = run_in_workers(
-      units.size(), workers, [&](std::size_t i) { return encode_unit_result(prover(*units[i])); });
+      units.size(), workers, [&](std::size_t i) { return encode_unit_result(prover(*units[i])); },
+      watch_output);
   for (std::size_t i = 0; i < units.size(); ++i) {
-    if (!outputs[i]) {
-      results.push_back(unit_lost_with_worker(*units[i]));
-      continue;
+    if (outputs[i]) {
+      auto decoded = decode_unit_result(*outputs[i]);
+      AETHEL_ASSERT_MSG(decoded.has_value(), "a worker sent a result that does not decode");
+      results[i] = std::move(*decoded);
+    } else if (!stopped) {
+      results[i] = unit_lost_with_worker(*units[i]);
     }
-    auto decoded = decode_unit_result(*outputs[i]);
-    AETHEL_ASSERT_MSG(decoded.has_value(), "a worker sent a result that does not decode");
-    results.push_back(std::move(*decoded));
+  }
+  return results;
+}
+
+std::vector<UnitResult> prove_in_workers(const std::vector<const CheckedUnit*>& units,
+                                         unsigned workers, const UnitProver& prover) {
+  auto watched = prove_in_workers(units, workers, prover, UnitWatcher());
+  std::vector<UnitResult> results;
+  results.reserve(watched.size());
+  for (auto& result : watched) {
+    AETHEL_ASSERT(result.has_value());
+    results.push_back(std::move(*result));
   }
   return results;
 }

@@ -35,6 +35,15 @@ namespace aethel::judge {
 std::vector<std::optional<Bytes>> run_in_workers(std::size_t count, unsigned workers,
                                                  const std::function<Bytes(std::size_t)>& work);
 
+// Sees each output in this process as it arrives (item index, output);
+// returning false stops the run: no worker takes another item, the items
+// already taken finish, and items never taken stay without output instead
+// of being done here.
+using OutputWatcher = std::function<bool(std::size_t, const Bytes&)>;
+std::vector<std::optional<Bytes>> run_in_workers(std::size_t count, unsigned workers,
+                                                 const std::function<Bytes(std::size_t)>& work,
+                                                 const OutputWatcher& watch);
+
 // Results in the order of `units`. With `workers` <= 1 it proves in-process.
 // A unit whose worker died is UNKNOWN with stopped_by_local_limit set: the
 // failure is this machine's, never a verdict.
@@ -46,6 +55,14 @@ std::vector<UnitResult> prove_in_workers(const std::vector<const CheckedUnit*>& 
 using UnitProver = std::function<UnitResult(const CheckedUnit&)>;
 std::vector<UnitResult> prove_in_workers(const std::vector<const CheckedUnit*>& units,
                                          unsigned workers, const UnitProver& prover);
+
+// The same, showing each result to `watch` as it arrives; when it returns
+// false no further unit is started, and the units never started are
+// nullopt. A unit whose worker died is unit_lost_with_worker, as above.
+using UnitWatcher = std::function<bool(const UnitResult&)>;
+std::vector<std::optional<UnitResult>> prove_in_workers(
+    const std::vector<const CheckedUnit*>& units, unsigned workers, const UnitProver& prover,
+    const UnitWatcher& watch);
 
 // The result given to a unit whose worker process died while proving it.
 UnitResult unit_lost_with_worker(const CheckedUnit& unit);

@@ -73,10 +73,11 @@ Nonce LedgerApplication::next_nonce(const crypto::PublicKey& sender) const {
   return (*account)->nonce;
 }
 
-LedgerApplication::Judged LedgerApplication::judge_programs(const BlockPayload& payload) {
+LedgerApplication::Judged LedgerApplication::judge_programs(
+    const BlockPayload& payload, std::optional<WorkUnits> work_ceiling) {
   Judged judged;
   const std::vector<const SubmitProof*> programs = programs_of(payload);
-  const auto outcomes = verifier_.verify(programs);
+  const auto outcomes = verifier_.verify(programs, work_ceiling);
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     if (!outcomes[i]) {
       judged.invalid =
@@ -95,13 +96,13 @@ LedgerApplication::Judged LedgerApplication::judge_programs(const BlockPayload& 
   return judged;
 }
 
-LedgerApplication::Judged LedgerApplication::judged_payload(const Hash256& digest,
-                                                            const BlockPayload& payload,
-                                                            Height height) {
+LedgerApplication::Judged LedgerApplication::judged_payload(
+    const Hash256& digest, const BlockPayload& payload, Height height,
+    std::optional<WorkUnits> work_ceiling) {
   if (const auto kept = verified_payloads_.find(digest); kept != verified_payloads_.end()) {
     return Judged{kept->second, std::nullopt, std::nullopt};
   }
-  Judged judged = judge_programs(payload);
+  Judged judged = judge_programs(payload, work_ceiling);
   if (!judged.invalid && !judged.undecided) keep_verified(digest, height, judged.proofs);
   return judged;
 }
@@ -320,7 +321,10 @@ consensus::BlockVerified LedgerApplication::verify_now(const consensus::Block& b
   if (block.parent_digest != tip_digest_) return refuse("parent is not the executed block");
   const PayloadPtr payload = payloads_.find(block.payload_digest);
   if (!payload) return undecided("payload " + block.payload_digest.hex() + " is not available");
-  const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
+  // Judging stops once the block's work passes its limit: a Byzantine
+  // leader's block costs at most that, plus the programs in hand.
+  const Judged judged = judged_payload(block.payload_digest, *payload, block.height,
+                                       config_.params.max_block_work);
   if (judged.invalid) return refuse(*judged.invalid);
   if (judged.undecided) return undecided(*judged.undecided);
   auto expected = claims_of(*payload, judged.proofs);
@@ -355,7 +359,8 @@ Result<Delivered> LedgerApplication::deliver(const consensus::DeliverBlock& deli
   if (!plan) {
     ++counters_.delivered_planned_again;
     if (!verified_payloads_.contains(block.payload_digest)) ++counters_.delivered_judged_again;
-    const Judged judged = judged_payload(block.payload_digest, *payload, block.height);
+    const Judged judged =
+        judged_payload(block.payload_digest, *payload, block.height, std::nullopt);
     if (judged.invalid) return fail(ErrorCode::kInvalidArgument, *judged.invalid);
     if (judged.undecided) return fail(ErrorCode::kLimit, *judged.undecided);
     plan = executor_.plan(context_of(block), *payload, judged.proofs);

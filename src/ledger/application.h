@@ -169,8 +169,9 @@ class LedgerApplication {
     std::optional<std::string> undecided;  // stopped by this machine's time guard
   };
 
-  Judged judge_programs(const BlockPayload& payload);
-  Judged judged_payload(const Hash256& digest, const BlockPayload& payload, Height height);
+  Judged judge_programs(const BlockPayload& payload, std::optional<WorkUnits> work_ceiling);
+  Judged judged_payload(const Hash256& digest, const BlockPayload& payload, Height height,
+                        std::optional<WorkUnits> work_ceiling);
   void keep_verified(const Hash256& digest, Height height, const VerifiedProofs& proofs);
   void forget_verified_up_to(Height height);
   std::optional<bool> used_up(const PendingTransaction& entry) const;

@@ -5,6 +5,8 @@
 #endif
 
 #include <algorithm>
+#include <limits>
+#include <string>
 #include <cstdint>
 #include <iterator>
 #include <utility>
@@ -25,6 +27,25 @@ constexpr std::uint8_t kRefusedTag = 0;
 constexpr std::uint8_t kJudgedTag = 1;
 constexpr std::size_t kUnitBytesMax = 64u << 20;
 constexpr std::size_t kMessageBytesMax = 1u << 20;
+
+// The work judged so far against an optional ceiling: once the sum passes
+// it, the programs not yet judged are left so.
+struct WorkTally {
+  std::optional<std::uint64_t> ceiling;
+  std::uint64_t total = 0;
+
+  void add(std::uint64_t work) noexcept {
+    total = work > std::numeric_limits<std::uint64_t>::max() - total
+                ? std::numeric_limits<std::uint64_t>::max()
+                : total + work;
+  }
+  bool passed() const noexcept { return ceiling && total > *ceiling; }
+  ProgramResults not_judged() const {
+    return fail(ErrorCode::kLimit, "not judged: the programs judged before it already take " +
+                                       std::to_string(total) + " work units, above the limit of " +
+                                       std::to_string(ceiling.value_or(0)));
+  }
+};
 
 ProgramResults judge_program(const SubmitProof& submission, const judge::Limits& limits,
                              const judge::UnitProver& prover) {
@@ -94,7 +115,8 @@ ProgramResults lost_with_worker(const SubmitProof& submission, const judge::Limi
 // proves the programs it takes.
 std::vector<ProgramResults> judge_whole_programs(std::span<const SubmitProof* const> submissions,
                                                  const judge::Limits& limits, unsigned workers,
-                                                 const judge::UnitProver& prover) {
+                                                 const judge::UnitProver& prover,
+                                                 WorkTally& tally) {
   // Longest programs first, so that no long one is left for the end while
   // the other workers have nothing to do. Only the order of the work
   // changes; each result goes back to its submission.
@@ -103,14 +125,28 @@ std::vector<ProgramResults> judge_whole_programs(std::span<const SubmitProof* co
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return submissions[a]->program.size() > submissions[b]->program.size();
   });
-  const auto outputs = judge::run_in_workers(order.size(), workers, [&](std::size_t k) {
-    return encode_program_results(judge_program(*submissions[order[k]], limits, prover));
-  });
+  judge::OutputWatcher watch;
+  if (tally.ceiling) {
+    watch = [&](std::size_t, const Bytes& output) {
+      const auto decoded = decode_program_results(output, limits.items_max);
+      if (decoded && *decoded) {
+        for (const judge::UnitResult& unit : **decoded) tally.add(unit.work);
+      }
+      return !tally.passed();
+    };
+  }
+  const auto outputs = judge::run_in_workers(
+      order.size(), workers,
+      [&](std::size_t k) {
+        return encode_program_results(judge_program(*submissions[order[k]], limits, prover));
+      },
+      watch);
   std::vector<std::optional<ProgramResults>> results(submissions.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     const std::size_t i = order[k];
     if (!outputs[k]) {
-      results[i].emplace(lost_with_worker(*submissions[i], limits));
+      results[i].emplace(tally.passed() ? tally.not_judged()
+                                        : lost_with_worker(*submissions[i], limits));
       continue;
     }
     results[i] = decode_program_results(*outputs[k], limits.items_max);
@@ -126,7 +162,7 @@ std::vector<ProgramResults> judge_whole_programs(std::span<const SubmitProof* co
 // for a few programs, or for proving in this process.
 std::vector<ProgramResults> judge_units_across_workers(
     std::span<const SubmitProof* const> submissions, const judge::Limits& limits, unsigned workers,
-    const judge::UnitProver& prover) {
+    const judge::UnitProver& prover, WorkTally& tally) {
   std::vector<Result<judge::CheckedProgram>> programs;
   programs.reserve(submissions.size());
   std::vector<const judge::CheckedUnit*> units;
@@ -140,7 +176,15 @@ std::vector<ProgramResults> judge_units_across_workers(
   }
   const auto worker_count =
       static_cast<unsigned>(std::min<std::size_t>(workers, std::max<std::size_t>(units.size(), 1)));
-  std::vector<judge::UnitResult> proved = judge::prove_in_workers(units, worker_count, prover);
+  judge::UnitWatcher watch;
+  if (tally.ceiling) {
+    watch = [&](const judge::UnitResult& unit) {
+      tally.add(unit.work);
+      return !tally.passed();
+    };
+  }
+  std::vector<std::optional<judge::UnitResult>> proved =
+      judge::prove_in_workers(units, worker_count, prover, watch);
   AETHEL_ASSERT(proved.size() == units.size());
 
   std::vector<ProgramResults> results;
@@ -152,9 +196,16 @@ std::vector<ProgramResults> judge_units_across_workers(
       continue;
     }
     const auto end = next + static_cast<std::ptrdiff_t>(program->units.size());
-    results.push_back(std::vector<judge::UnitResult>(std::make_move_iterator(next),
-                                                     std::make_move_iterator(end)));
+    std::vector<judge::UnitResult> own;
+    for (auto unit = next; unit != end; ++unit) {
+      if (*unit) own.push_back(std::move(**unit));
+    }
     next = end;
+    if (own.size() != program->units.size()) {
+      results.push_back(tally.not_judged());
+    } else {
+      results.push_back(std::move(own));
+    }
   }
   return results;
 }
@@ -166,11 +217,12 @@ constexpr std::size_t kProgramsPerWorkerForWholePrograms = 4;
 
 std::vector<ProgramResults> judge_programs(std::span<const SubmitProof* const> submissions,
                                            const judge::Limits& limits, unsigned workers,
-                                           const judge::UnitProver& prover) {
+                                           const judge::UnitProver& prover, WorkTally& tally) {
+  if (tally.passed()) return std::vector<ProgramResults>(submissions.size(), tally.not_judged());
   if (workers > 1 && submissions.size() >= kProgramsPerWorkerForWholePrograms * workers) {
-    return judge_whole_programs(submissions, limits, workers, prover);
+    return judge_whole_programs(submissions, limits, workers, prover, tally);
   }
-  return judge_units_across_workers(submissions, limits, workers, prover);
+  return judge_units_across_workers(submissions, limits, workers, prover, tally);
 }
 
 }  // namespace
@@ -193,7 +245,9 @@ std::vector<Result<ProofCheck>> judge_submissions(std::span<const SubmitProof* c
                                                   const judge::Limits& limits, unsigned workers,
                                                   const judge::UnitProver& prover) {
   for (const SubmitProof* submission : submissions) AETHEL_ASSERT(submission != nullptr);
-  std::vector<ProgramResults> results = judge_programs(submissions, limits, workers, prover);
+  WorkTally unbounded;
+  std::vector<ProgramResults> results =
+      judge_programs(submissions, limits, workers, prover, unbounded);
   std::vector<Result<ProofCheck>> outcomes;
   outcomes.reserve(results.size());
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -207,7 +261,9 @@ std::vector<Result<ProofCheck>> judge_submissions(std::span<const SubmitProof* c
 }
 
 std::vector<Result<ProofCheck>> ProofVerifier::verify(
-    std::span<const SubmitProof* const> submissions) {
+    std::span<const SubmitProof* const> submissions, std::optional<WorkUnits> work_ceiling) {
+  WorkTally tally;
+  if (work_ceiling) tally.ceiling = work_ceiling->value();
   std::vector<std::optional<Result<ProofCheck>>> outcomes(submissions.size());
   // proof id -> the first submission with it in this call
   std::map<Hash256, std::size_t> first_with_id;
@@ -226,6 +282,7 @@ std::vector<Result<ProofCheck>> ProofVerifier::verify(
     }
     if (auto hit = take_from_cache(id)) {
       ++counters_.cache_hits;
+      tally.add(hit->work.value());
       outcomes[i].emplace(std::move(*hit));
       continue;
     }
@@ -235,8 +292,9 @@ std::vector<Result<ProofCheck>> ProofVerifier::verify(
   }
 
   std::vector<ProgramResults> results =
-      judge_programs(to_judge, limits_, workers_, judge::prove_unit);
+      judge_programs(to_judge, limits_, workers_, judge::prove_unit, tally);
   AETHEL_ASSERT(results.size() == pending.size());
+  if (tally.passed()) ++counters_.stopped_at_work_ceiling;
   for (std::size_t k = 0; k < pending.size(); ++k) {
     if (!results[k]) {
       ++counters_.refused;

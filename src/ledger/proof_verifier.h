@@ -54,6 +54,7 @@ struct VerifierCounters {
   std::uint64_t refused = 0;       // INVALID programs and budgets over the ceiling
   std::uint64_t inconclusive = 0;  // outcomes stopped by the local time guard
   std::uint64_t evicted = 0;       // cache entries dropped to respect the bound
+  std::uint64_t stopped_at_work_ceiling = 0;  // calls that stopped judging at their ceiling
 
   friend bool operator==(const VerifierCounters&, const VerifierCounters&) = default;
 };
@@ -86,7 +87,15 @@ class ProofVerifier {
   // Outcomes in input order: for each submission exactly what check_proof
   // returns for it (the same refusal for a program it refuses). A program
   // submitted twice in one call is judged once.
-  std::vector<Result<ProofCheck>> verify(std::span<const SubmitProof* const> submissions);
+  //
+  // With a `work_ceiling` (a block's work limit), judging stops once the
+  // work of the outcomes so far (cached ones included, each distinct program
+  // once) passes it: the programs not judged by then are refused (kLimit,
+  // "not judged"). The sum of all of them would pass it too, so the block
+  // is invalid either way; the stop only bounds what finding that out
+  // costs, to the ceiling plus the programs in hand when it is passed.
+  std::vector<Result<ProofCheck>> verify(std::span<const SubmitProof* const> submissions,
+                                         std::optional<WorkUnits> work_ceiling = std::nullopt);
   Result<ProofCheck> verify_one(const SubmitProof& submission);
 
   // The cached outcome of `proof_id`, without counting a hit or refreshing it.

@@ -340,4 +340,49 @@ TEST(RunInWorkers, AWorkerThatExitsMidRunLeavesTheRestToItsSiblings) {
 }
 
 }  // namespace
+TEST(RunInWorkers, AWatcherThatSaysStopEndsTheRunEarly) {
+  for (unsigned workers : {1u, 2u, 3u}) {
+    SCOPED_TRACE(workers);
+    std::size_t seen = 0;
+    // Slow items, so that the workers are still busy when the run stops.
+    const auto slow_output = [](std::size_t item) {
+      ::usleep(2'000);
+      return Bytes{static_cast<std::uint8_t>(item & 0xFF)};
+    };
+    const auto outputs = run_in_workers(200, workers, slow_output,
+                                        [&seen](std::size_t, const Bytes&) { return ++seen < 10; });
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      if (!outputs[i]) continue;
+      ++done;
+      EXPECT_EQ(*outputs[i], slow_output(i));
+    }
+    // The ten seen, and the items the workers held when it stopped (with
+    // slack for a parent slow to read on a loaded machine).
+    EXPECT_GE(done, 10u);
+    EXPECT_LE(done, 10u + 4 * workers);
+    if (workers == 1) {
+      for (std::size_t i = 0; i < outputs.size(); ++i) EXPECT_EQ(outputs[i].has_value(), i < 10);
+    }
+  }
+}
+
+TEST(WorkerPoolWatch, UnitsNeverStartedAreLeftWithoutAResult) {
+  const CheckedProgram program = check(kMixedProgram);
+  const auto units = pointers(program);
+  ASSERT_GE(units.size(), 4u);
+  for (unsigned workers : {1u, 2u}) {
+    SCOPED_TRACE(workers);
+    std::size_t seen = 0;
+    const auto results = prove_in_workers(units, workers, prove_unit,
+                                          [&seen](const UnitResult&) { return ++seen < 2; });
+    std::size_t proved = 0;
+    for (const auto& result : results) proved += result.has_value() ? 1u : 0u;
+    EXPECT_GE(proved, 2u);
+    if (workers == 1) {
+      EXPECT_EQ(proved, 2u);
+    }
+  }
+}
+
 }  // namespace aethel::judge

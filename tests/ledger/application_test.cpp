@@ -496,6 +496,39 @@ TEST(LedgerApplicationProposal, ATransactionThatCannotExecuteIsDroppedFromTheMem
   EXPECT_EQ(leader.application->counters().proposals_emptied, 0u);
 }
 
+TEST(LedgerApplicationOutcomes, ABlockPastTheWorkLimitIsRefusedWithoutJudgingItAll) {
+  constexpr std::uint64_t kLimit = 5'000;
+  Chain chain([](ChainParams& params) {
+    params.judge_limits.budget_max = kLimit;
+    params.judge_limits.budget_default = kLimit;
+    params.judge_limits.program_budget_max = kLimit;
+    params.max_block_work = WorkUnits(kLimit);
+  });
+  Node follower{chain, 1};
+  // A leader's payload of 16 programs, far more work than the limit allows.
+  auto payload = std::make_shared<BlockPayload>();
+  for (int i = 0; i < 16; ++i) {
+    auto decoded = decode_transaction(chain.transaction(program_number(100 + i), i));
+    ASSERT_TRUE(decoded.has_value());
+    payload->transactions.push_back(std::move(*decoded));
+  }
+  const Hash256 digest = payload_digest(*payload);
+  chain.payloads.put(digest, payload);
+  auto block = std::make_shared<consensus::Block>();
+  block->height = Height(1);
+  block->proposer = ValidatorIndex(0);
+  block->timestamp_ms = 1'000;
+  block->payload_digest = digest;
+  for (const auto* program : programs_of(*payload)) {
+    block->claims.push_back({proof_id(*program), consensus::ClaimedVerdict::kProved, Difficulty(1)});
+  }
+  const auto verified = follower.application->verify(block);
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->outcome(), consensus::VerificationOutcome::kInvalid) << verified->reason;
+  EXPECT_NE(verified->reason.find("not judged"), std::string::npos) << verified->reason;
+  EXPECT_LT(follower.application->verifier().counters().judged, 16u);
+}
+
 TEST(LedgerApplicationProposal, AProposalStaysWithinTheBlockWorkLimit) {
   constexpr std::uint64_t kLimit = 5'000;
   Chain chain([](ChainParams& params) {

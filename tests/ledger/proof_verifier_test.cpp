@@ -305,4 +305,44 @@ TEST(ProofVerifierTest, AnEmptyCallJudgesNothing) {
 }
 
 }  // namespace
+TEST(ProofVerifierTest, JudgingStopsOnceTheWorkPassesTheCeiling) {
+  std::vector<SubmitProof> proofs;
+  for (std::size_t i = 0; i < 24; ++i) {
+    proofs.push_back({testing::proved_transfer(300 + i), WorkUnits(0)});
+  }
+  std::vector<const SubmitProof*> pointers;
+  for (const auto& proof : proofs) pointers.push_back(&proof);
+  ProofVerifier unbounded(judge::Limits{}, 1, 0);
+  const auto all = unbounded.verify(pointers);
+  std::uint64_t total = 0;
+  for (const auto& outcome : all) {
+    ASSERT_TRUE(outcome.has_value());
+    total += outcome->work.value();
+  }
+  for (unsigned workers : {1u, 2u}) {
+    SCOPED_TRACE(workers);
+    // A ceiling at the full sum stops nothing, and changes no outcome.
+    ProofVerifier at_sum(judge::Limits{}, workers, 0);
+    const auto same = at_sum.verify(pointers, WorkUnits(total));
+    for (std::size_t i = 0; i < same.size(); ++i) {
+      ASSERT_TRUE(same[i].has_value());
+      EXPECT_EQ(same[i]->work, all[i]->work);
+    }
+    EXPECT_EQ(at_sum.counters().stopped_at_work_ceiling, 0u);
+    // A quarter of it: some programs are left unjudged, refused as such.
+    ProofVerifier quarter(judge::Limits{}, workers, 0);
+    const auto cut = quarter.verify(pointers, WorkUnits(total / 4));
+    std::size_t not_judged = 0;
+    for (const auto& outcome : cut) {
+      if (outcome) continue;
+      ++not_judged;
+      EXPECT_EQ(outcome.error().code, ErrorCode::kLimit);
+      EXPECT_NE(outcome.error().message.find("not judged"), std::string::npos);
+    }
+    EXPECT_GT(not_judged, 0u);
+    EXPECT_LT(quarter.counters().judged, proofs.size());
+    EXPECT_EQ(quarter.counters().stopped_at_work_ceiling, 1u);
+  }
+}
+
 }  // namespace aethel::ledger
