@@ -43,8 +43,17 @@ void Engine::on_load_round(std::uint64_t now_us) {
 }
 
 void Engine::on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence) {
-  if (auto transaction = ledger_->evidence_transaction(reporter, evidence)) {
-    submit_everywhere(std::span<const Bytes>(&*transaction, 1));
+  auto transaction = ledger_->evidence_transaction(reporter, evidence);
+  if (!transaction) return;
+  // The reporter's own node first: evidence it refuses (too old, say) is
+  // not sent, and its nonce is used again by the reporter's next evidence.
+  if (ledger_nodes_[reporter] == nullptr || !ledger_nodes_[reporter]->submit_one(*transaction)) {
+    ledger_->evidence_refused(reporter);
+    return;
+  }
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (i == reporter || ledger_nodes_[i] == nullptr || nodes_[i].crashed) continue;
+    ledger_nodes_[i]->submit(std::span<const Bytes>(&*transaction, 1));
   }
 }
 

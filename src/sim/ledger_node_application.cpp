@@ -133,6 +133,10 @@ void LedgerNodeApplication::crash() {
   blocks_asked_.clear();
 }
 
+bool LedgerNodeApplication::submit_one(const Bytes& transaction) {
+  return application_->submit(transaction).has_value();
+}
+
 void LedgerNodeApplication::submit(std::span<const Bytes> transactions) {
   std::vector<ByteView> views;
   views.reserve(transactions.size());

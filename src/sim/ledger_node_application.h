@@ -66,6 +66,8 @@ class LedgerNodeApplication final : public NodeApplication {
 
   // Transactions gossiped to this node, through admission.
   void submit(std::span<const Bytes> transactions);
+  // One transaction; whether this node's admission took it.
+  bool submit_one(const Bytes& transaction);
 
   const ledger::LedgerApplication& ledger() const noexcept { return *application_; }
   const LedgerNodeTotals& totals() const noexcept { return totals_; }

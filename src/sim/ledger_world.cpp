@@ -98,6 +98,14 @@ std::optional<Bytes> LedgerWorld::evidence_transaction(std::uint32_t reporter,
   return ledger::encode_transaction(transaction);
 }
 
+void LedgerWorld::evidence_refused(std::uint32_t reporter) {
+  Nonce& nonce = evidence_nonces_.at(reporter);
+  AETHEL_ASSERT(nonce.value() > 0 && evidence_submitted_ > 0);
+  nonce = Nonce(nonce.value() - 1);
+  --evidence_submitted_;
+  ++evidence_refused_;
+}
+
 void LedgerWorld::on_executed(std::uint32_t node, std::uint64_t height, const Hash256& root) {
   const auto [entry, first] = root_by_height_.try_emplace(height, root);
   if (!first && entry->second != root) {

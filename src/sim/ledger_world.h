@@ -77,6 +77,10 @@ class LedgerWorld {
   // false-verdict kind's program cannot be found.
   std::optional<Bytes> evidence_transaction(std::uint32_t reporter,
                                             const consensus::Evidence& evidence);
+  // The reporter's node refused the last evidence transaction made for it:
+  // its nonce is free again, and it is not counted as submitted.
+  void evidence_refused(std::uint32_t reporter);
+  std::uint64_t evidence_refused_count() const noexcept { return evidence_refused_; }
 
   // An honest node executed `height` reaching `root`.
   void on_executed(std::uint32_t node, std::uint64_t height, const Hash256& root);
@@ -99,6 +103,7 @@ class LedgerWorld {
   std::set<Hash256> offences_;          // ledger::offence_id of every act submitted
   std::vector<Nonce> evidence_nonces_;  // by reporting validator
   std::uint64_t evidence_submitted_ = 0;
+  std::uint64_t evidence_refused_ = 0;
 
   std::map<std::uint64_t, Hash256> root_by_height_;  // the first honest node's
   bool roots_equal_ = true;
