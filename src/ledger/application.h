@@ -1,12 +1,16 @@
 // The consensus application over the ledger: what a validator's replica
 // talks to through consensus/application.h.
 //
-//   RequestProposal -> propose(): transactions from the mempool, the commit
-//       certificate of the parent (received with the last DeliverBlock), a
-//       BlockPayload checked by BlockExecutor::plan, published by digest ->
+//   RequestProposal -> propose(): transactions from the mempool (within the
+//       block's work limit, one per proof or offence), of which
+//       BlockExecutor::select_executable keeps what executes in one pass
+//       (the rest is dropped from the mempool), the commit certificate of
+//       the parent (received with the last DeliverBlock), a BlockPayload
+//       checked by BlockExecutor::plan, published by digest ->
 //       ProposalReady{claims derived from the payload, payload digest}.
 //   VerifyBlock -> verify(): the payload by digest, every program it carries
-//       judged by the ProofVerifier, the block's claims compared with the
+//       judged by the ProofVerifier (stopping once the block's work passes
+//       its limit), the block's claims compared with the
 //       judge's (the first claim whose proof matches but whose verdict or
 //       difficulty does not is the false claim), then BlockExecutor::plan ->
 //       BlockVerified. A block whose parent is not executed yet is held and
@@ -14,8 +18,10 @@
 //       node's own (a payload not yet received, the prover's time guard, a
 //       full held queue) answer "undecided here": the replica withholds its
 //       vote and asks again later, never treating the block as invalid.
-//   DeliverBlock -> deliver(): BlockExecutor::apply -> Executed{height,
-//       state root}; the mempool drops what the block included.
+//   DeliverBlock -> deliver(): the plan kept from verify() if the state has
+//       not moved since (else judge, from the outcomes kept per payload, and
+//       plan again), BlockExecutor::apply -> Executed{height, state root};
+//       the mempool drops what the block included or used up.
 //
 // Payloads travel by digest: the proposer puts its payload into a
 // PayloadStore and validators look it up there. A node's network layer
