@@ -181,6 +181,9 @@ LedgerSummary summarize_ledger(LedgerWorld& world,
     const auto& admission = node->ledger().admission().counters();
     summary.admitted += admission.admitted;
     summary.admission_refused += admission.refused_total();
+    const auto& mempool = node->ledger().mempool().counters();
+    summary.mempool_dropped += mempool.dropped + mempool.superseded;
+    summary.verified_undecided += node->ledger().counters().verified_undecided;
     if (reference == nullptr ||
         node->totals().executed_height > reference->totals().executed_height) {
       reference = node;
@@ -191,6 +194,7 @@ LedgerSummary summarize_ledger(LedgerWorld& world,
   summary.transactions_generated =
       load.proofs + load.transfers + load.stakes + load.unstakes + world.evidence_submitted();
   summary.evidence_submitted = world.evidence_submitted();
+  summary.evidence_refused = world.evidence_refused_count();
   if (reference == nullptr) return summary;
   const auto& totals = reference->totals();
   summary.height = totals.executed_height;

@@ -63,8 +63,11 @@ nlohmann::json ledger_json(const LedgerSummary& ledger) {
           {"transactions_generated", ledger.transactions_generated},
           {"proofs_generated", ledger.proofs_generated},
           {"evidence_submitted", ledger.evidence_submitted},
+          {"evidence_refused", ledger.evidence_refused},
           {"admitted", ledger.admitted},
           {"admission_refused", ledger.admission_refused},
+          {"mempool_dropped", ledger.mempool_dropped},
+          {"verified_undecided", ledger.verified_undecided},
           {"programs_judged", ledger.programs_judged},
           {"judge_cache_hits", ledger.judge_cache_hits}};
 }

@@ -47,8 +47,13 @@ struct LedgerSummary {
   std::uint64_t transactions_generated = 0;
   std::uint64_t proofs_generated = 0;
   std::uint64_t evidence_submitted = 0;
-  std::uint64_t admitted = 0;  // transactions admitted into mempools
+  std::uint64_t evidence_refused = 0;  // refused by the reporter's own node (too old, say)
+  std::uint64_t admitted = 0;          // transactions admitted into mempools
   std::uint64_t admission_refused = 0;
+  // Pending transactions removed because they could never execute: dropped
+  // by a proposal, or superseded by a block that used their proof or offence.
+  std::uint64_t mempool_dropped = 0;
+  std::uint64_t verified_undecided = 0;  // "undecided here" answers to replicas
   std::uint64_t programs_judged = 0;  // real judge runs by all nodes
   std::uint64_t judge_cache_hits = 0;
 
