@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "fmt/format.h"
+#include "judge/sample_programs.h"
 
 namespace aethel::bench {
 
@@ -41,20 +42,10 @@ inline TemporaryDirectory temporary_folder(std::string_view prefix) {
 // A transfer between two balances, varied per index so that no two programs
 // are the same text.
 inline std::string transfer_program(std::size_t index) {
-  return fmt::format(
-      "intent transfer_{0}(sender: Balance, receiver: Balance, amount: Amount) {{\n"
-      "    guard {{\n"
-      "        amount > {1};\n"
-      "        sender >= amount + {2};\n"
-      "        receiver <= 9223372036854775807 - amount;\n"
-      "    }}\n"
-      "    solve {{ priority: security; }}\n"
-      "    verify {{\n"
-      "        sender == old_sender - amount;\n"
-      "        receiver == old_receiver + amount;\n"
-      "    }}\n"
-      "}}\n",
-      index, index % 100, index % 7);
+  return judge::transfer_program_source({.name = "transfer_" + std::to_string(index),
+                                         .amount_floor = index % 100,
+                                         .extra_guards = {},
+                                         .sender_reserve = index % 7});
 }
 
 }  // namespace aethel::bench

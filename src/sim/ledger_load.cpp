@@ -2,6 +2,7 @@
 
 #include "core/encoding.h"
 #include "crypto/sha256.h"
+#include "judge/sample_programs.h"
 
 namespace aethel::sim {
 namespace {
@@ -19,26 +20,10 @@ crypto::KeyPair account_keys(std::uint64_t seed, std::uint32_t index) {
 }  // namespace
 
 std::string load_program(std::uint64_t index) {
-  const std::string id = std::to_string(index);
-  const std::string floor = std::to_string(index % 100);
-  const std::string reserve = std::to_string(index % 7);
-  return "intent sim_transfer_" + id +
-         "(sender: Balance, receiver: Balance, amount: Amount) {\n"
-         "    guard {\n"
-         "        amount > " +
-         floor +
-         ";\n"
-         "        sender >= amount + " +
-         reserve +
-         ";\n"
-         "        receiver <= 9223372036854775807 - amount;\n"
-         "    }\n"
-         "    solve { priority: security; }\n"
-         "    verify {\n"
-         "        sender == old_sender - amount;\n"
-         "        receiver == old_receiver + amount;\n"
-         "    }\n"
-         "}\n";
+  return judge::transfer_program_source({.name = "sim_transfer_" + std::to_string(index),
+                                         .amount_floor = index % 100,
+                                         .extra_guards = {},
+                                         .sender_reserve = index % 7});
 }
 
 LoadGenerator::LoadGenerator(std::uint64_t seed, const Hash256& chain_id, const LedgerLoad& load,

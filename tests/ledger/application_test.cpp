@@ -16,6 +16,7 @@
 #include "consensus/evidence.h"
 #include "consensus/messages.h"
 #include "crypto/sha256.h"
+#include "judge/sample_programs.h"
 #include "ledger/genesis.h"
 #include "tests/support/temp_dir.h"
 
@@ -32,21 +33,10 @@ crypto::KeyPair key(const std::string& name) {
 }
 
 std::string transfer_program(int index) {
-  return "intent pay_" + std::to_string(index) +
-         "(sender: Balance, receiver: Balance, amount: Amount) {\n"
-         "    guard {\n"
-         "        amount > " +
-         std::to_string(index) +
-         ";\n"
-         "        sender >= amount;\n"
-         "        receiver <= 9223372036854775807 - amount;\n"
-         "    }\n"
-         "    solve { priority: security; }\n"
-         "    verify {\n"
-         "        sender == old_sender - amount;\n"
-         "        receiver == old_receiver + amount;\n"
-         "    }\n"
-         "}\n";
+  return judge::transfer_program_source({.name = "pay_" + std::to_string(index),
+                                         .amount_floor = static_cast<std::uint64_t>(index),
+                                         .extra_guards = {},
+                                         .sender_reserve = std::nullopt});
 }
 
 // The chain every node of a test shares: parameters, genesis, validators,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fmt/format.h"
+#include "judge/sample_programs.h"
 #include "judge/verdict.h"
 #include "ledger/proof_check.h"
 #include "tests/support/temp_dir.h"
@@ -26,21 +27,10 @@ inline std::string proved_transfer(std::size_t index, std::size_t extra_guards =
   for (std::size_t g = 0; g < extra_guards; ++g) {
     guards += fmt::format("        amount >= {};\n", g + 1);
   }
-  return fmt::format(
-      "intent transfer_{0}(sender: Balance, receiver: Balance, amount: Amount) {{\n"
-      "    guard {{\n"
-      "        amount > {1};\n"
-      "{2}"
-      "        sender >= amount;\n"
-      "        receiver <= 9223372036854775807 - amount;\n"
-      "    }}\n"
-      "    solve {{ priority: security; }}\n"
-      "    verify {{\n"
-      "        sender == old_sender - amount;\n"
-      "        receiver == old_receiver + amount;\n"
-      "    }}\n"
-      "}}\n",
-      index, extra_guards, guards);
+  return judge::transfer_program_source({.name = "transfer_" + std::to_string(index),
+                                         .amount_floor = extra_guards,
+                                         .extra_guards = guards,
+                                         .sender_reserve = std::nullopt});
 }
 
 // The same transfer without the overflow guard: REFUTED (RANGE) with a
