@@ -17,6 +17,7 @@ struct Admission::Screened {
   TransactionId id;
   std::size_t encoded_bytes = 0;
   Nonce account_next_nonce;
+  std::optional<consensus::Evidence> evidence;  // a SubmitEvidence's, decoded and verified
 };
 
 namespace {
@@ -143,7 +144,7 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
   if (!decoded) {
     return unexpected<Refusal>(Refusal{RefusalReason::kMalformed, std::move(decoded.error())});
   }
-  Screened screened{std::move(*decoded), TransactionId{}, encoded.size(), Nonce(0)};
+  Screened screened{std::move(*decoded), TransactionId{}, encoded.size(), Nonce(0), std::nullopt};
   const Transaction& transaction = screened.transaction;
   if (auto signed_ok = verify_transaction_signature(config_.chain_id, transaction); !signed_ok) {
     return unexpected<Refusal>(Refusal{RefusalReason::kBadSignature, std::move(signed_ok.error())});
@@ -183,9 +184,9 @@ expected<Admission::Screened, Refusal> Admission::screen(ByteView encoded) const
   if (auto unstake = check_unstake(transaction); !unstake) {
     return unexpected<Refusal>(std::move(unstake.error()));
   }
-  if (auto signed_evidence = check_evidence_signatures(transaction); !signed_evidence) {
-    return unexpected<Refusal>(std::move(signed_evidence.error()));
-  }
+  auto evidence = decode_evidence_of(transaction);
+  if (!evidence) return unexpected<Refusal>(std::move(evidence.error()));
+  screened.evidence = std::move(*evidence);
   const TokenAmount spent = amount_spent(transaction.payload);
   const auto cost = transaction.fee.checked_add(spent);
   if (!cost || *cost > balance) {
@@ -224,26 +225,22 @@ expected<void, Refusal> Admission::check_unstake(const Transaction& transaction)
 }
 
 // Evidence that does not decode or whose signatures do not verify is
-// refused before the program it carries costs a judge run.
-expected<void, Refusal> Admission::check_evidence_signatures(
+// refused before the program it carries costs a judge run; what decodes is
+// kept for the rest of the checks.
+expected<std::optional<consensus::Evidence>, Refusal> Admission::decode_evidence_of(
     const Transaction& transaction) const {
   const auto* evidence = std::get_if<SubmitEvidence>(&transaction.payload);
-  if (evidence == nullptr) return {};
+  if (evidence == nullptr) return std::optional<consensus::Evidence>();
   if (config_.validators == nullptr) {
     return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
                   "evidence: this node has no validator set to check it against");
   }
-  auto decoded = consensus::decode_evidence(evidence->evidence);
+  auto decoded = decode_verified_evidence(config_.chain_id, *config_.validators, *evidence);
   if (!decoded) {
     return refuse(RefusalReason::kNotExecutable, decoded.error().code,
-                  "evidence: evidence does not decode: " + decoded.error().message);
+                  "evidence: " + decoded.error().message);
   }
-  if (auto verified = consensus::verify_evidence(config_.chain_id, *config_.validators, *decoded);
-      !verified) {
-    return refuse(RefusalReason::kNotExecutable, verified.error().code,
-                  "evidence: " + verified.error().message);
-  }
-  return {};
+  return std::optional<consensus::Evidence>(std::move(*decoded));
 }
 
 expected<void, Refusal> Admission::check_proof_entry(const ProofCheck& check,
@@ -265,12 +262,8 @@ expected<void, Refusal> Admission::check_proof_entry(const ProofCheck& check,
 }
 
 expected<void, Refusal> Admission::check_evidence_entry(
-    const SubmitEvidence& evidence, const std::optional<Result<ProofCheck>>& check,
-    PendingTransaction& entry) const {
-  if (config_.validators == nullptr) {
-    return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
-                  "evidence: this node has no validator set to check it against");
-  }
+    const consensus::Evidence& evidence, const SubmitEvidence& submission,
+    const std::optional<Result<ProofCheck>>& check, PendingTransaction& entry) const {
   VerifiedProofs proofs;
   if (check) {
     if (!*check) return unexpected<Refusal>(Refusal{RefusalReason::kInvalidProgram, check->error()});
@@ -284,15 +277,13 @@ expected<void, Refusal> Admission::check_evidence_entry(
                                                    outcome.work, outcome.difficulty});
     entry.work = outcome.work;
   }
-  auto checked =
-      check_submitted_evidence(config_.chain_id, *config_.validators, evidence, proofs);
+  auto checked = check_verified_evidence(*config_.validators, evidence, submission, proofs);
   if (!checked) {
     return refuse(RefusalReason::kNotExecutable, checked.error().code,
                   "evidence: " + checked.error().message);
   }
   const Height next = executed_.next();
-  if (next.value() - std::min(checked->act_height.value(), next.value()) >
-      config_.evidence_max_age) {
+  if (evidence_expired(checked->act_height, next, config_.evidence_max_age)) {
     return refuse(RefusalReason::kNotExecutable, ErrorCode::kInvalidArgument,
                   fmt::format("evidence: the act at height {} is too old for height {} (evidence "
                               "is accepted for {} blocks)",
@@ -319,7 +310,9 @@ AdmissionOutcome Admission::enter_mempool(Screened screened,
   PendingTransaction entry{std::move(screened.transaction), screened.id, screened.encoded_bytes,
                            Difficulty(0), WorkUnits(0), std::nullopt};
   if (const auto* evidence = std::get_if<SubmitEvidence>(&entry.transaction.payload)) {
-    if (auto checked = check_evidence_entry(*evidence, check, entry); !checked) {
+    AETHEL_ASSERT(screened.evidence.has_value());
+    if (auto checked = check_evidence_entry(*screened.evidence, *evidence, check, entry);
+        !checked) {
       return unexpected<Refusal>(std::move(checked.error()));
     }
   } else if (check) {

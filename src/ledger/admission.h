@@ -49,6 +49,7 @@
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "consensus/evidence.h"
 #include "consensus/validator_set.h"
 #include "core/types.h"
 #include "judge/verdict.h"
@@ -150,10 +151,12 @@ class Admission {
 
   expected<Screened, Refusal> screen(ByteView encoded) const;
   expected<void, Refusal> check_unstake(const Transaction& transaction) const;
-  expected<void, Refusal> check_evidence_signatures(const Transaction& transaction) const;
+  expected<std::optional<consensus::Evidence>, Refusal> decode_evidence_of(
+      const Transaction& transaction) const;
   expected<void, Refusal> check_proof_entry(const ProofCheck& check,
                                             PendingTransaction& entry) const;
-  expected<void, Refusal> check_evidence_entry(const SubmitEvidence& evidence,
+  expected<void, Refusal> check_evidence_entry(const consensus::Evidence& evidence,
+                                               const SubmitEvidence& submission,
                                                const std::optional<Result<ProofCheck>>& check,
                                                PendingTransaction& entry) const;
   AdmissionOutcome enter_mempool(Screened screened, std::optional<Result<ProofCheck>> check);

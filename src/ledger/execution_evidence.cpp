@@ -74,8 +74,7 @@ Height twice_signed_height(const consensus::Evidence& evidence) {
 // unbonding period outlasts: stake that left after the act is still there
 // to slash.
 Result<void> check_evidence_age(const BlockRun& run, Height act) {
-  if (run.context.height.value() - std::min(act.value(), run.context.height.value()) >
-      run.params.evidence_max_age) {
+  if (evidence_expired(act, run.context.height, run.params.evidence_max_age)) {
     return refuse("evidence of an act at height " + to_string(act) + " is too old at height " +
                   to_string(run.context.height) + " (accepted for " +
                   std::to_string(run.params.evidence_max_age) + " blocks)");
@@ -85,15 +84,21 @@ Result<void> check_evidence_age(const BlockRun& run, Height act) {
 
 }  // namespace
 
-Result<CheckedEvidence> check_submitted_evidence(const Hash256& chain_id,
-                                                 const consensus::ValidatorSet& validators,
-                                                 const SubmitEvidence& submission,
-                                                 const VerifiedProofs& proofs) {
+Result<consensus::Evidence> decode_verified_evidence(const Hash256& chain_id,
+                                                     const consensus::ValidatorSet& validators,
+                                                     const SubmitEvidence& submission) {
   auto decoded = consensus::decode_evidence(submission.evidence);
   if (!decoded) return refuse("evidence does not decode: " + decoded.error().message);
   AETHEL_TRY(consensus::verify_evidence(chain_id, validators, *decoded));
+  return std::move(*decoded);
+}
+
+Result<CheckedEvidence> check_verified_evidence(const consensus::ValidatorSet& validators,
+                                                const consensus::Evidence& evidence,
+                                                const SubmitEvidence& submission,
+                                                const VerifiedProofs& proofs) {
   CheckedEvidence checked;
-  if (const auto accused = consensus::accused_claim(*decoded)) {
+  if (const auto accused = consensus::accused_claim(evidence)) {
     AETHEL_TRY(check_claim_is_false(*accused, submission, proofs));
     checked.offence = Offence::kFalseVerdictVote;
   } else {
@@ -101,10 +106,23 @@ Result<CheckedEvidence> check_submitted_evidence(const Hash256& chain_id,
     checked.offence = Offence::kEquivocation;
   }
   // verify_evidence checked the offender is in the set.
-  checked.offender = validators.at(consensus::offender(*decoded)).public_key;
-  checked.offence_id = offence_id(*decoded, checked.offender);
-  checked.act_height = offence_height(*decoded);
+  checked.offender = validators.at(consensus::offender(evidence)).public_key;
+  checked.offence_id = offence_id(evidence, checked.offender);
+  checked.act_height = offence_height(evidence);
   return checked;
+}
+
+Result<CheckedEvidence> check_submitted_evidence(const Hash256& chain_id,
+                                                 const consensus::ValidatorSet& validators,
+                                                 const SubmitEvidence& submission,
+                                                 const VerifiedProofs& proofs) {
+  consensus::Evidence evidence;
+  AETHEL_TRY_ASSIGN(evidence, decode_verified_evidence(chain_id, validators, submission));
+  return check_verified_evidence(validators, evidence, submission, proofs);
+}
+
+bool evidence_expired(Height act, Height at, std::uint64_t max_age) noexcept {
+  return at.value() - std::min(act.value(), at.value()) > max_age;
 }
 
 Height offence_height(const consensus::Evidence& evidence) {

@@ -89,15 +89,29 @@ struct CheckedEvidence {
 
 // What block execution checks of evidence before it slashes, less what
 // depends on the chain's height and records (the evidence's age, an offence
-// already acted on): it decodes, verifies against `validators` for this
-// chain, and for the false-verdict kinds checks that the program carried is
-// the accused proof and that the accused claim differs from its outcome in
-// `proofs` (kNotFound when `proofs` has none). Mempool admission runs the
-// same checks.
+// already acted on), in two steps that mempool admission runs apart (the
+// first before judging the program the evidence carries):
+//   decode_verified_evidence: decodes, and verifies the signatures against
+//     `validators` for this chain;
+//   check_verified_evidence: for the false-verdict kinds, the program
+//     carried must be the accused proof and the accused claim must differ
+//     from its outcome in `proofs` (kNotFound when `proofs` has none).
+// check_submitted_evidence runs both.
+Result<consensus::Evidence> decode_verified_evidence(const Hash256& chain_id,
+                                                     const consensus::ValidatorSet& validators,
+                                                     const SubmitEvidence& submission);
+Result<CheckedEvidence> check_verified_evidence(const consensus::ValidatorSet& validators,
+                                                const consensus::Evidence& evidence,
+                                                const SubmitEvidence& submission,
+                                                const VerifiedProofs& proofs);
 Result<CheckedEvidence> check_submitted_evidence(const Hash256& chain_id,
                                                  const consensus::ValidatorSet& validators,
                                                  const SubmitEvidence& submission,
                                                  const VerifiedProofs& proofs);
+
+// Whether evidence of an act at height `act` comes too late for a block at
+// height `at` (ChainParams::evidence_max_age). Acts above `at` are in time.
+bool evidence_expired(Height act, Height at, std::uint64_t max_age) noexcept;
 
 // A checked block and the transition it makes, with figures for logs and
 // metrics.
