@@ -100,7 +100,7 @@ LedgerApplication::Judged LedgerApplication::judged_payload(
     const Hash256& digest, const BlockPayload& payload, Height height,
     std::optional<WorkUnits> work_ceiling) {
   if (const auto kept = verified_payloads_.find(digest); kept != verified_payloads_.end()) {
-    return Judged{kept->second, std::nullopt, std::nullopt};
+    return Judged{kept->second.proofs, std::nullopt, std::nullopt};
   }
   Judged judged = judge_programs(payload, work_ceiling);
   if (!judged.invalid && !judged.undecided) keep_verified(digest, height, judged.proofs);
@@ -112,21 +112,19 @@ LedgerApplication::Judged LedgerApplication::judged_payload(
 // whatever the verifier's cache has evicted meanwhile.
 void LedgerApplication::keep_verified(const Hash256& digest, Height height,
                                       const VerifiedProofs& proofs) {
-  if (verified_payloads_.size() >= config_.max_held_verifications + 1) {
-    verified_payloads_.erase(verified_order_.front().second);
-    verified_order_.erase(verified_order_.begin());
+  if (verified_payloads_.contains(digest)) return;
+  if (verified_payloads_.size() > config_.max_held_verifications) {
+    // Full: the lowest height goes first (it is the next to execute or stale).
+    verified_payloads_.erase(std::min_element(
+        verified_payloads_.begin(), verified_payloads_.end(),
+        [](const auto& a, const auto& b) { return a.second.height < b.second.height; }));
   }
-  if (verified_payloads_.emplace(digest, proofs).second) {
-    verified_order_.emplace_back(height, digest);
-  }
+  verified_payloads_.emplace(digest, KeptOutcomes{height, proofs});
 }
 
 void LedgerApplication::forget_verified_up_to(Height height) {
-  std::erase_if(verified_order_, [&](const auto& entry) {
-    if (entry.first > height) return false;
-    verified_payloads_.erase(entry.second);
-    return true;
-  });
+  std::erase_if(verified_payloads_,
+                [height](const auto& kept) { return kept.second.height <= height; });
 }
 
 // The plan of a block verified on the executed tip is what delivering it

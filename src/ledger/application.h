@@ -204,9 +204,12 @@ class LedgerApplication {
   consensus::CertificatePtr parent_commit_;
   std::vector<consensus::BlockPtr> held_;  // in the order asked
   // Outcomes of payloads verified or proposed and not yet executed, by
-  // payload digest, with their (height, digest) in the order kept.
-  std::map<Hash256, VerifiedProofs> verified_payloads_;
-  std::vector<std::pair<Height, Hash256>> verified_order_;
+  // payload digest, with the height of the block that carried them.
+  struct KeptOutcomes {
+    Height height;
+    VerifiedProofs proofs;
+  };
+  std::map<Hash256, KeptOutcomes> verified_payloads_;
   // Plans of blocks verified on the executed tip, with their block digests,
   // oldest first: a few views may propose at one height. Cleared when a
   // block executes.
