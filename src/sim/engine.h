@@ -167,7 +167,9 @@ class Engine {
 
   // Ledger runs.
   void on_load_round(std::uint64_t now_us);
-  void submit_everywhere(std::span<const Bytes> transactions);
+  // To every running ledger node but `except`.
+  void submit_everywhere(std::span<const Bytes> transactions,
+                         std::optional<std::uint32_t> except = std::nullopt);
   void on_ledger_evidence(std::uint32_t reporter, const consensus::Evidence& evidence);
   void on_ledger_executed(std::uint32_t node, const ApplicationAnswers& answers);
   LedgerSummary ledger_summary();

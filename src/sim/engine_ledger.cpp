@@ -28,9 +28,11 @@ Result<void> Engine::create_ledger_applications() {
 
 // Transactions are assumed gossiped to every node at once; a crashed node
 // misses them.
-void Engine::submit_everywhere(std::span<const Bytes> transactions) {
+void Engine::submit_everywhere(std::span<const Bytes> transactions,
+                               std::optional<std::uint32_t> except) {
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    if (ledger_nodes_[i] != nullptr && !nodes_[i].crashed) ledger_nodes_[i]->submit(transactions);
+    if (i == except || ledger_nodes_[i] == nullptr || nodes_[i].crashed) continue;
+    ledger_nodes_[i]->submit(transactions);
   }
 }
 
@@ -51,10 +53,7 @@ void Engine::on_ledger_evidence(std::uint32_t reporter, const consensus::Evidenc
     ledger_->evidence_refused(reporter);
     return;
   }
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    if (i == reporter || ledger_nodes_[i] == nullptr || nodes_[i].crashed) continue;
-    ledger_nodes_[i]->submit(std::span<const Bytes>(&*transaction, 1));
-  }
+  submit_everywhere(std::span<const Bytes>(&*transaction, 1), reporter);
 }
 
 void Engine::on_ledger_executed(std::uint32_t index, const ApplicationAnswers& answers) {
