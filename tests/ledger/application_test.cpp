@@ -486,14 +486,18 @@ TEST(LedgerApplicationProposal, ATransactionThatCannotExecuteIsDroppedFromTheMem
   EXPECT_EQ(leader.application->counters().proposals_emptied, 0u);
 }
 
+// A block may ask 5,000 work units: a few transfer-style programs (about
+// 1,050 each), and no program may ask more.
+constexpr std::uint64_t kLimit = 5'000;
+void small_work_limits(ChainParams& params) {
+  params.judge_limits.budget_max = kLimit;
+  params.judge_limits.budget_default = kLimit;
+  params.judge_limits.program_budget_max = kLimit;
+  params.max_block_work = WorkUnits(kLimit);
+}
+
 TEST(LedgerApplicationOutcomes, ABlockPastTheWorkLimitIsRefusedWithoutJudgingItAll) {
-  constexpr std::uint64_t kLimit = 5'000;
-  Chain chain([](ChainParams& params) {
-    params.judge_limits.budget_max = kLimit;
-    params.judge_limits.budget_default = kLimit;
-    params.judge_limits.program_budget_max = kLimit;
-    params.max_block_work = WorkUnits(kLimit);
-  });
+  Chain chain(small_work_limits);
   Node follower{chain, 1};
   // A leader's payload of 16 programs, far more work than the limit allows.
   auto payload = std::make_shared<BlockPayload>();
@@ -520,13 +524,7 @@ TEST(LedgerApplicationOutcomes, ABlockPastTheWorkLimitIsRefusedWithoutJudgingItA
 }
 
 TEST(LedgerApplicationProposal, AProposalStaysWithinTheBlockWorkLimit) {
-  constexpr std::uint64_t kLimit = 5'000;
-  Chain chain([](ChainParams& params) {
-    params.judge_limits.budget_max = kLimit;
-    params.judge_limits.budget_default = kLimit;
-    params.judge_limits.program_budget_max = kLimit;
-    params.max_block_work = WorkUnits(kLimit);
-  });
+  Chain chain(small_work_limits);
   Node leader{chain, 0};
   std::vector<std::uint64_t> work;
   for (int i = 0; i < 6; ++i) {

@@ -20,17 +20,12 @@
 #include "ledger/executor.h"
 #include "ledger/genesis.h"
 #include "state/ledger_state.h"
+#include "tests/support/scale.h"
 #include "tests/support/temp_dir.h"
 
 namespace aethel::ledger::testing {
 
-// Randomized test sizes shrink under the sanitizers, which run every test
-// again in CI at a fraction of the speed.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr int kScale = 4;
-#else
-inline constexpr int kScale = 1;
-#endif
+using aethel::testing::kScale;
 
 using aethel::testing::TempDir;
 

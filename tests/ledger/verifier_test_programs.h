@@ -9,16 +9,12 @@
 #include "judge/sample_programs.h"
 #include "judge/verdict.h"
 #include "ledger/proof_check.h"
+#include "tests/support/scale.h"
 #include "tests/support/temp_dir.h"
 
 namespace aethel::ledger::testing {
 
-// Scales randomized test sizes down under the sanitizers.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr int kScale = 4;
-#else
-inline constexpr int kScale = 1;
-#endif
+using aethel::testing::kScale;
 
 // A PROVED transfer, distinct text per index; `extra_guards` adds
 // conditions (more work and source, so a higher difficulty).

@@ -5,8 +5,6 @@
 #include <stdlib.h>  // setenv
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -184,33 +182,12 @@ TEST(SimLedger, OptionsNameTheApplicationAndTheLoad) {
   EXPECT_EQ(replay_command(testing::small_options(4, 1)).find("--app"), std::string::npos);
 }
 
-std::string run_command(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  if (!pipe) return {};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr) output += buffer.data();
-  return output;
-}
-
 TEST(SimLedger, PrintedCommandLineReproducesTheRun) {
   auto options = ledger_options(5, 7, 5);
   options.byzantine = 1;
   options.strategies = {Strategy::kInvalidProposal};
   options.load.rounds = 8;
-  auto in_process = result_to_json(testing::run_or_fail(options));
-  std::string command = replay_command(options);
-  ASSERT_EQ(command.rfind("aethel ", 0), 0u);
-  command = std::string(AETHEL_BINARY) + command.substr(6) + " --json --quiet";
-  const std::string output = run_command(command);
-  auto replayed = nlohmann::json::parse(output, nullptr, false);
-  ASSERT_FALSE(replayed.is_discarded()) << command << "\n" << output;
-  for (auto* json : {&in_process, &replayed}) {
-    json->erase("wall_s");
-    json->erase("peak_rss_mb");
-  }
-  EXPECT_EQ(in_process["trace_hash"], replayed["trace_hash"]) << command;
-  EXPECT_EQ(in_process.dump(), replayed.dump());
+  testing::expect_replay_reproduces(options);
 }
 
 }  // namespace

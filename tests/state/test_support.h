@@ -11,17 +11,12 @@
 #include "core/bytes.h"
 #include "crypto/sha256.h"
 #include "state/hashing.h"
+#include "tests/support/scale.h"
 #include "tests/support/temp_dir.h"
 
 namespace aethel::state::testing {
 
-// Scales randomized test sizes down under the sanitizers, which run every
-// test again in CI at a fraction of the speed.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr int kScale = 4;
-#else
-inline constexpr int kScale = 1;
-#endif
+using aethel::testing::kScale;
 
 using aethel::testing::TempDir;
 
