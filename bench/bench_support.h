@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "core/file.h"
 #include "fmt/format.h"
 #include "judge/sample_programs.h"
+#include "nlohmann/json.hpp"
 
 namespace aethel::bench {
 
@@ -46,6 +48,20 @@ inline std::string transfer_program(std::size_t index) {
                                          .amount_floor = index % 100,
                                          .extra_guards = {},
                                          .sender_reserve = index % 7});
+}
+
+// `measure()`'s JSON, or, when a setup step throws, a JSON object naming the
+// benchmark and the error (which `aethel bench` turns into exit status 1).
+template <class Measure>
+std::string json_or_error(std::string_view benchmark, Measure&& measure) {
+  try {
+    return measure();
+  } catch (const std::exception& error) {
+    nlohmann::json out;
+    out["benchmark"] = benchmark;
+    out["error"] = error.what();
+    return out.dump(2) + "\n";
+  }
 }
 
 }  // namespace aethel::bench

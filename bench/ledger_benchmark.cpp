@@ -392,14 +392,7 @@ std::string measure(const LedgerBenchmarkConfig& config) {
 }  // namespace
 
 std::string run_ledger_benchmark(const LedgerBenchmarkConfig& config) {
-  try {
-    return measure(config);
-  } catch (const std::exception& error) {
-    nlohmann::json out;
-    out["benchmark"] = "ledger";
-    out["error"] = error.what();
-    return out.dump(2) + "\n";
-  }
+  return json_or_error("ledger", [&config] { return measure(config); });
 }
 
 }  // namespace aethel::bench

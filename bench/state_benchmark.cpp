@@ -241,14 +241,7 @@ std::string measure(const StateBenchmarkConfig& config) {
 }  // namespace
 
 std::string run_state_benchmark(const StateBenchmarkConfig& config) {
-  try {
-    return measure(config);
-  } catch (const std::exception& error) {
-    nlohmann::json out;
-    out["benchmark"] = "state";
-    out["error"] = error.what();
-    return out.dump(2) + "\n";
-  }
+  return json_or_error("state", [&config] { return measure(config); });
 }
 
 }  // namespace aethel::bench

@@ -9,6 +9,19 @@
 #include "bench/state_benchmark.h"
 
 namespace aethel::cli {
+namespace {
+
+void add_json_flag(CLI::App* benchmark, bool& json) {
+  benchmark->add_flag("--json", json, "Print JSON (the only format; accepted for clarity)");
+}
+
+// Prints a benchmark's JSON; one that reports an error exits with status 1.
+void print_benchmark(const std::string& output) {
+  std::fputs(output.c_str(), stdout);
+  set_exit_status(output.find("\"error\"") == std::string::npos ? 0 : 1);
+}
+
+}  // namespace
 
 void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Run a benchmark and print its figures as JSON");
@@ -22,12 +35,8 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(std::size_t{4}, std::size_t{1'000'000}));
   judge->add_option("--threads", judge_config->threads, "Worker processes (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
-  judge->add_flag("--json", judge_config->json,
-                  "Print JSON (the only format; accepted for clarity)");
-  judge->callback([judge_config] {
-    std::fputs(bench::run_judge_benchmark(*judge_config).c_str(), stdout);
-    set_exit_status(0);
-  });
+  add_json_flag(judge, judge_config->json);
+  judge->callback([judge_config] { print_benchmark(bench::run_judge_benchmark(*judge_config)); });
 
   auto state_config = std::make_shared<bench::StateBenchmarkConfig>();
   auto* state = bench->add_subcommand(
@@ -43,13 +52,8 @@ void add_bench_command(CLI::App& app) {
   state->add_option("--proofs", state_config->proofs, "Proofs generated and verified")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   state->add_option("--sync", state_config->sync, "fsync every version's write batch (1 or 0)");
-  state->add_flag("--json", state_config->json,
-                  "Print JSON (the only format; accepted for clarity)");
-  state->callback([state_config] {
-    const std::string output = bench::run_state_benchmark(*state_config);
-    std::fputs(output.c_str(), stdout);
-    set_exit_status(output.find("\"error\"") == std::string::npos ? 0 : 1);
-  });
+  add_json_flag(state, state_config->json);
+  state->callback([state_config] { print_benchmark(bench::run_state_benchmark(*state_config)); });
 
   auto ledger_config = std::make_shared<bench::LedgerBenchmarkConfig>();
   auto* ledger = bench->add_subcommand(
@@ -72,13 +76,9 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
   ledger->add_option("--workers", ledger_config->workers, "Prover processes")
       ->check(CLI::Range(1u, 1024u));
-  ledger->add_flag("--json", ledger_config->json,
-                   "Print JSON (the only format; accepted for clarity)");
-  ledger->callback([ledger_config] {
-    const std::string output = bench::run_ledger_benchmark(*ledger_config);
-    std::fputs(output.c_str(), stdout);
-    set_exit_status(output.find("\"error\"") == std::string::npos ? 0 : 1);
-  });
+  add_json_flag(ledger, ledger_config->json);
+  ledger->callback(
+      [ledger_config] { print_benchmark(bench::run_ledger_benchmark(*ledger_config)); });
 }
 
 }  // namespace aethel::cli
